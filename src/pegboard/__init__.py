@@ -1,0 +1,114 @@
+"""pegboard: a plugin platform for Python command-line applications.
+
+The public names below load their modules on first use (PEP 562), because ``import pegboard``
+runs on every start of every host: ``pegboard --help`` must not pay for pluggy, the hook
+machinery or discovery when it only reads the manifest.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, Final
+
+from pegboard._version import __version__
+
+if TYPE_CHECKING:
+    from pegboard._completion import dynamic_choices
+    from pegboard._dispatch import HookOutcome
+    from pegboard._errors import HookCallError
+    from pegboard._errors import HookNotFoundError
+    from pegboard._errors import InstallError
+    from pegboard._errors import InvalidNameError
+    from pegboard._errors import InvalidTransitionError
+    from pegboard._errors import NameConflictError
+    from pegboard._errors import PegboardError
+    from pegboard._errors import PluginLoadError
+    from pegboard._errors import PluginNotFoundError
+    from pegboard._errors import PluginRejectedError
+    from pegboard._errors import RegistryError
+    from pegboard._errors import StateFileError
+    from pegboard._groups import command_group
+    from pegboard._hookspecs import POST_EXECUTE
+    from pegboard._hookspecs import PRE_EXECUTE
+    from pegboard._hookspecs import CoreSpec
+    from pegboard._hookspecs import hookimpl
+    from pegboard._hookspecs import hookspec
+    from pegboard._lifecycle import TRANSITIONS
+    from pegboard._lifecycle import PluginState
+    from pegboard._registry import Registry
+    from pegboard._telemetry import JsonLinesSink
+    from pegboard._telemetry import MemorySink
+    from pegboard._telemetry import Telemetry
+
+__all__ = [
+    "POST_EXECUTE",
+    "PRE_EXECUTE",
+    "TRANSITIONS",
+    "CoreSpec",
+    "HookCallError",
+    "HookNotFoundError",
+    "HookOutcome",
+    "InstallError",
+    "InvalidNameError",
+    "InvalidTransitionError",
+    "JsonLinesSink",
+    "MemorySink",
+    "NameConflictError",
+    "PegboardError",
+    "PluginLoadError",
+    "PluginNotFoundError",
+    "PluginRejectedError",
+    "PluginState",
+    "Registry",
+    "RegistryError",
+    "StateFileError",
+    "Telemetry",
+    "__version__",
+    "command_group",
+    "dynamic_choices",
+    "hookimpl",
+    "hookspec",
+]
+
+_HOMES: Final = {
+    "POST_EXECUTE": "pegboard._hookspecs",
+    "PRE_EXECUTE": "pegboard._hookspecs",
+    "TRANSITIONS": "pegboard._lifecycle",
+    "CoreSpec": "pegboard._hookspecs",
+    "HookCallError": "pegboard._errors",
+    "HookNotFoundError": "pegboard._errors",
+    "HookOutcome": "pegboard._dispatch",
+    "InstallError": "pegboard._errors",
+    "InvalidNameError": "pegboard._errors",
+    "InvalidTransitionError": "pegboard._errors",
+    "JsonLinesSink": "pegboard._telemetry",
+    "MemorySink": "pegboard._telemetry",
+    "NameConflictError": "pegboard._errors",
+    "PegboardError": "pegboard._errors",
+    "PluginLoadError": "pegboard._errors",
+    "PluginNotFoundError": "pegboard._errors",
+    "PluginRejectedError": "pegboard._errors",
+    "PluginState": "pegboard._lifecycle",
+    "Registry": "pegboard._registry",
+    "RegistryError": "pegboard._errors",
+    "StateFileError": "pegboard._errors",
+    "Telemetry": "pegboard._telemetry",
+    "command_group": "pegboard._groups",
+    "dynamic_choices": "pegboard._completion",
+    "hookimpl": "pegboard._hookspecs",
+    "hookspec": "pegboard._hookspecs",
+}
+"""Public name → the private module that defines it."""
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'pegboard' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,58 @@
+"""The markers plugin authors use and the hook specifications every host has.
+
+Hosts add their own specification classes (marked with :data:`hookspec`) next to
+:class:`CoreSpec`. Implementations are marked with :data:`hookimpl`; a plugin object's plain
+``startup``, ``shutdown`` and ``health`` methods count as implementations too, because the
+plugin contract lets authors write them without a marker.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import pluggy
+
+PROJECT: Final = "pegboard"
+"""pluggy project name of pegboard's markers."""
+
+hookspec: Final = pluggy.HookspecMarker(PROJECT)
+"""Mark a method of a specification class as a hook specification."""
+
+hookimpl: Final = pluggy.HookimplMarker(PROJECT)
+"""Mark a plugin's function as a hook implementation (``tryfirst``, ``wrapper``… work)."""
+
+STARTUP: Final = "startup"
+SHUTDOWN: Final = "shutdown"
+PRE_EXECUTE: Final = "pre_execute"
+POST_EXECUTE: Final = "post_execute"
+HEALTH: Final = "health"
+
+UNMARKED_IMPLEMENTATIONS: Final = frozenset({STARTUP, SHUTDOWN, HEALTH})
+"""Core hooks a plugin object may implement with a plain, unmarked method."""
+
+EXECUTION_HOOKS: Final = frozenset({PRE_EXECUTE, POST_EXECUTE})
+"""Hooks called around every plugin command; their implementers load with any command."""
+
+
+class CoreSpec:
+    """Hooks every pegboard host calls. Implementations may be ``async def``."""
+
+    @hookspec
+    def startup(self, ctx: Any) -> None:
+        """Prepare the plugin once its host has loaded it; ``ctx`` is the host's context."""
+
+    @hookspec
+    def shutdown(self) -> None:
+        """Release what ``startup`` acquired; called once as the host process ends."""
+
+    @hookspec
+    def pre_execute(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Observe a plugin command named ``name`` just before it runs."""
+
+    @hookspec
+    def post_execute(self, name: str, result: Any) -> None:
+        """Observe a plugin command's ``result`` just after it ran."""
+
+    @hookspec
+    def health(self) -> bool | str:
+        """Report the plugin's health: ``True``, or ``False``/a message describing the problem."""
