@@ -15,30 +15,25 @@ from pegboard._version import __version__
 if TYPE_CHECKING:
     from pegboard._completion import dynamic_choices
     from pegboard._dispatch import HookOutcome
-    from pegboard._errors import HookCallError
-    from pegboard._errors import HookNotFoundError
-    from pegboard._errors import InstallError
-    from pegboard._errors import InvalidNameError
-    from pegboard._errors import InvalidTransitionError
-    from pegboard._errors import NameConflictError
-    from pegboard._errors import PegboardError
-    from pegboard._errors import PluginLoadError
-    from pegboard._errors import PluginNotFoundError
-    from pegboard._errors import PluginRejectedError
-    from pegboard._errors import RegistryError
-    from pegboard._errors import StateFileError
+    from pegboard._errors import (
+        HookCallError,
+        HookNotFoundError,
+        InstallError,
+        InvalidNameError,
+        InvalidTransitionError,
+        NameConflictError,
+        PegboardError,
+        PluginLoadError,
+        PluginNotFoundError,
+        PluginRejectedError,
+        RegistryError,
+        StateFileError,
+    )
     from pegboard._groups import command_group
-    from pegboard._hookspecs import POST_EXECUTE
-    from pegboard._hookspecs import PRE_EXECUTE
-    from pegboard._hookspecs import CoreSpec
-    from pegboard._hookspecs import hookimpl
-    from pegboard._hookspecs import hookspec
-    from pegboard._lifecycle import TRANSITIONS
-    from pegboard._lifecycle import PluginState
+    from pegboard._hookspecs import POST_EXECUTE, PRE_EXECUTE, CoreSpec, hookimpl, hookspec
+    from pegboard._lifecycle import TRANSITIONS, PluginState
     from pegboard._registry import Registry
-    from pegboard._telemetry import JsonLinesSink
-    from pegboard._telemetry import MemorySink
-    from pegboard._telemetry import Telemetry
+    from pegboard._telemetry import JsonLinesSink, MemorySink, Telemetry
 
 __all__ = [
     "POST_EXECUTE",

@@ -22,7 +22,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import pluggy
 
@@ -266,8 +266,8 @@ def _enter_wrapper(impl: pluggy.HookImpl, kwargs: Mapping[str, Any]) -> _Teardow
     """
     start = time.perf_counter()
     try:
-        generator: Generator[Any, Any, Any] = impl.function(
-            *[kwargs[name] for name in impl.argnames]
+        generator = cast(
+            Generator[Any, Any, Any], impl.function(*[kwargs[name] for name in impl.argnames])
         )
         next(generator)
     except _ISOLATED:

@@ -56,3 +56,4 @@ class CoreSpec:
     @hookspec
     def health(self) -> bool | str:
         """Report the plugin's health: ``True``, or ``False``/a message describing the problem."""
+        raise NotImplementedError

@@ -15,8 +15,8 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from types import MappingProxyType
-from typing import Any, Final, Literal
+from types import MappingProxyType, ModuleType
+from typing import Any, Final, Literal, cast
 
 import pluggy
 
@@ -69,11 +69,11 @@ class _Manager(pluggy.PluginManager):
         if marked is not None:
             return marked
         if name in UNMARKED_IMPLEMENTATIONS and inspect.isfunction(function):
-            return {}  # type: ignore[typeddict-item]  # pluggy fills in the defaults
+            return cast(pluggy.HookimplOpts, {})  # pluggy fills in the defaults
         return None
 
     def parse_hookspec_opts(
-        self, module_or_class: object, name: str
+        self, module_or_class: ModuleType | type, name: str
     ) -> pluggy.HookspecOpts | None:
         opts = super().parse_hookspec_opts(module_or_class, name)
         if opts is None:
@@ -94,7 +94,7 @@ class Registry:
         telemetry: Telemetry | None = None,
         *,
         project: str = PROJECT,
-        hookspecs: Iterable[object] = (),
+        hookspecs: Iterable[ModuleType | type] = (),
     ):
         self.telemetry: Telemetry = telemetry if telemetry is not None else MemorySink()
         self._emit = Emitter(self.telemetry).emit
@@ -231,7 +231,7 @@ class Registry:
 
     # -- hooks ---------------------------------------------------------------------------
 
-    def add_hookspecs(self, spec: object) -> None:
+    def add_hookspecs(self, spec: ModuleType | type) -> None:
         """Add a host's hook specification class or module."""
         self._pm.add_hookspecs(spec)
         self._prepared.clear()
@@ -265,7 +265,9 @@ class Registry:
             if prepared.firstresult:
                 return results[0] if results else None
             return results
-        value, outcomes = _run(call_full(prepared, call_kwargs, timeout=timeout, offload_sync=False))
+        value, outcomes = _run(
+            call_full(prepared, call_kwargs, timeout=timeout, offload_sync=False)
+        )
         self._settle(prepared.name, _failures(outcomes), errors)
         return value
 
@@ -328,11 +330,12 @@ class Registry:
         **kwargs: Any,
     ) -> list[HookOutcome]:
         """Run :meth:`call_hook_detailed` from code without a running event loop."""
-        return _run(
+        outcomes: list[HookOutcome] = _run(
             self.call_hook_detailed(
                 hook, timeout=timeout, errors=errors, offload_sync=offload_sync, **kwargs
             )
         )
+        return outcomes
 
     # -- commands ------------------------------------------------------------------------
 

@@ -1,0 +1,45 @@
+"""Names and folders derived from a host's name: environment variables, config and cache dirs.
+
+Kept free of heavy imports: it runs on every start. ``platformdirs`` is imported only when no
+override variable names the folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+
+def env_prefix(host: str) -> str:
+    """Return the environment-variable prefix of a host: ``my-tool`` → ``MY_TOOL``."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", host).strip("_").upper()
+
+
+def env(host: str, suffix: str) -> str | None:
+    """Return the value of ``<PREFIX>_<suffix>`` for ``host``, or None when unset."""
+    return os.environ.get(f"{env_prefix(host)}_{suffix}")
+
+
+def env_flag(host: str, suffix: str) -> bool:
+    """Whether ``<PREFIX>_<suffix>`` is set to a true value (1, true, yes, on)."""
+    return (env(host, suffix) or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def config_dir(host: str) -> str:
+    """Return the host's config folder (``<PREFIX>_CONFIG_DIR`` overrides platformdirs)."""
+    override = env(host, "CONFIG_DIR")
+    if override:
+        return override
+    import platformdirs
+
+    return platformdirs.user_config_dir(host, appauthor=False)
+
+
+def cache_dir(host: str) -> str:
+    """Return the host's cache folder (``<PREFIX>_CACHE_DIR`` overrides platformdirs)."""
+    override = env(host, "CACHE_DIR")
+    if override:
+        return override
+    import platformdirs
+
+    return platformdirs.user_cache_dir(host, appauthor=False)
