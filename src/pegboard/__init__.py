@@ -66,8 +66,8 @@ __all__ = [
 ]
 
 _HOMES: Final = {
-    "POST_EXECUTE": "pegboard._hookspecs",
-    "PRE_EXECUTE": "pegboard._hookspecs",
+    "POST_EXECUTE": "pegboard._hooknames",
+    "PRE_EXECUTE": "pegboard._hooknames",
     "TRANSITIONS": "pegboard._lifecycle",
     "CoreSpec": "pegboard._hookspecs",
     "HookCallError": "pegboard._errors",

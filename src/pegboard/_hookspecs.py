@@ -12,26 +12,22 @@ from typing import Any, Final
 
 import pluggy
 
-PROJECT: Final = "pegboard"
-"""pluggy project name of pegboard's markers."""
+from pegboard._hooknames import (
+    EXECUTION_HOOKS,
+    HEALTH,
+    POST_EXECUTE,
+    PRE_EXECUTE,
+    PROJECT,
+    SHUTDOWN,
+    STARTUP,
+    UNMARKED_IMPLEMENTATIONS,
+)
 
 hookspec: Final = pluggy.HookspecMarker(PROJECT)
 """Mark a method of a specification class as a hook specification."""
 
 hookimpl: Final = pluggy.HookimplMarker(PROJECT)
 """Mark a plugin's function as a hook implementation (``tryfirst``, ``wrapper``… work)."""
-
-STARTUP: Final = "startup"
-SHUTDOWN: Final = "shutdown"
-PRE_EXECUTE: Final = "pre_execute"
-POST_EXECUTE: Final = "post_execute"
-HEALTH: Final = "health"
-
-UNMARKED_IMPLEMENTATIONS: Final = frozenset({STARTUP, SHUTDOWN, HEALTH})
-"""Core hooks a plugin object may implement with a plain, unmarked method."""
-
-EXECUTION_HOOKS: Final = frozenset({PRE_EXECUTE, POST_EXECUTE})
-"""Hooks called around every plugin command; their implementers load with any command."""
 
 
 class CoreSpec:
@@ -57,3 +53,18 @@ class CoreSpec:
     def health(self) -> bool | str:
         """Report the plugin's health: ``True``, or ``False``/a message describing the problem."""
         raise NotImplementedError
+
+
+__all__ = [
+    "EXECUTION_HOOKS",
+    "HEALTH",
+    "POST_EXECUTE",
+    "PRE_EXECUTE",
+    "PROJECT",
+    "SHUTDOWN",
+    "STARTUP",
+    "UNMARKED_IMPLEMENTATIONS",
+    "CoreSpec",
+    "hookimpl",
+    "hookspec",
+]

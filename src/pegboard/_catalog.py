@@ -1,0 +1,181 @@
+"""A host's installed plugins as one invocation sees them: cached, filtered, loaded on demand.
+
+The catalog answers "which plugin commands exist and what do they do" from the manifest, and
+loads plugin code only when an invocation needs it: the command being run, plus the plugins
+that implement ``pre_execute``/``post_execute`` (the manifest knows which). Plugins never
+loaded before are loaded once to learn their help and hooks, which the manifest then keeps.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pegboard import _paths
+from pegboard._hooknames import EXECUTION_HOOKS
+from pegboard._manifest import Manifest, manifest_path
+from pegboard._records import PluginRecord
+
+if TYPE_CHECKING:
+    from pegboard._loading import LoadedPlugin
+    from pegboard._registry import Registry
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class HostIdentity:
+    """What a host is: the facts discovery, compatibility and file locations derive from."""
+
+    name: str
+    version: str
+    api_version: str
+    distribution: str
+    hookspecs: tuple[Any, ...] = ()
+    reserved: frozenset[str] = frozenset()
+
+    @property
+    def group(self) -> str:
+        """The entry-point group plugins of this host are declared in."""
+        return f"{self.name}.plugins"
+
+
+@dataclass
+class Selection:
+    """How this invocation narrows the installed plugins (flags and environment)."""
+
+    no_plugins: bool = False
+    only: frozenset[str] | None = None
+    disabled: frozenset[str] = frozenset()
+
+    def allows(self, name: str) -> bool:
+        """Whether plugin ``name`` may be loaded in this invocation."""
+        if self.no_plugins or name in self.disabled:
+            return False
+        return self.only is None or name in self.only
+
+
+@dataclass
+class Catalog:
+    """The manifest of one host plus this invocation's selection and loaded plugins."""
+
+    host: HostIdentity
+    selection: Selection = field(default_factory=Selection)
+    _manifest: Manifest | None = None
+    _registry: Registry | None = None
+    loaded: dict[str, LoadedPlugin] = field(default_factory=dict)
+
+    @property
+    def manifest(self) -> Manifest:
+        """The host's manifest, loaded (and rebuilt if stale) on first use."""
+        if self._manifest is None:
+            host = self.host
+            path = manifest_path(_paths.cache_dir(host.name), host.group)
+            key = [host.name, host.version, host.api_version, ",".join(sorted(host.reserved))]
+            manifest = Manifest(path, key)
+            manifest.load(self._discover)
+            self._manifest = manifest
+        return self._manifest
+
+    def _discover(self) -> list[PluginRecord]:
+        from pegboard._discovery import discover
+
+        return discover(
+            self.host.group,
+            host_distribution=self.host.distribution,
+            host_version=self.host.version,
+            reserved=self.host.reserved,
+        )
+
+    @property
+    def registry(self) -> Registry:
+        """The registry plugins are loaded into (pluggy is imported on first use)."""
+        if self._registry is None:
+            from pegboard._registry import Registry
+
+            self._registry = Registry(hookspecs=self.host.hookspecs)
+        return self._registry
+
+    def records(self) -> list[PluginRecord]:
+        """Every discovered record, usable or not, in name order."""
+        return self.manifest.records
+
+    def record(self, name: str) -> PluginRecord | None:
+        """The record owning plugin name ``name``, if any."""
+        return self.manifest.by_name.get(name)
+
+    def selected(self) -> list[PluginRecord]:
+        """Usable records this invocation may load."""
+        if self.selection.no_plugins:
+            return []
+        return [
+            r for r in self.manifest.by_name.values() if r.usable and self.selection.allows(r.name)
+        ]
+
+    def command_help(self) -> dict[str, str]:
+        """Return plugin command name → short help, learning unknown plugins first."""
+        self.learn(self.selected())
+        return {r.name: r.help or "" for r in self.selected() if r.has_command}
+
+    def learn(self, records: Iterable[PluginRecord]) -> None:
+        """Load the plugins among ``records`` never loaded before, and remember their facts."""
+        unknown = [r for r in records if not r.learnt and r.name not in self.loaded]
+        if unknown:
+            self.load(unknown)
+
+    def load_for_command(self, name: str) -> LoadedPlugin:
+        """Load plugin ``name`` and the plugins that observe command execution."""
+        wanted = [
+            r
+            for r in self.selected()
+            if r.name == name or r.hooks is None or EXECUTION_HOOKS.intersection(r.hooks)
+        ]
+        self.load(wanted)
+        return self.loaded[name]
+
+    def load(self, records: Collection[PluginRecord]) -> list[LoadedPlugin]:
+        """Load, register and start ``records`` not loaded yet; learn what they revealed."""
+        from pegboard._loading import load_plugins
+
+        fresh = [r for r in records if r.name not in self.loaded]
+        if not fresh:
+            return []
+        outcomes = load_plugins(
+            self.registry,
+            fresh,
+            api_version=self.host.api_version,
+            startup_context=self,
+        )
+        updates = {}
+        for loaded in outcomes:
+            self.loaded[loaded.record.name] = loaded
+            updates[loaded.record.name] = _learnt(loaded, self.registry)
+        self.manifest.learn(updates)
+        return outcomes
+
+    def failures(self) -> list[LoadedPlugin]:
+        """Plugins that failed to load in this invocation."""
+        return [loaded for loaded in self.loaded.values() if loaded.error is not None]
+
+    def shutdown(self) -> None:
+        """Call the loaded plugins' ``shutdown`` hooks (once; failures are only recorded)."""
+        if self._registry is not None and self.loaded:
+            from pegboard._loading import shutdown_plugins
+
+            shutdown_plugins(self._registry)
+            self.loaded.clear()
+
+
+def _learnt(loaded: LoadedPlugin, registry: Registry) -> PluginRecord:
+    record = loaded.record
+    if loaded.error is not None and loaded.kind is None:
+        return record.learn(help=None, hooks=(), kind="failed", failure=loaded.error)
+    command = loaded.command
+    kind = loaded.kind or "failed"
+    if kind == "plugin" and command is None:
+        kind = "hooks"
+    hooks = tuple(registry.implemented_hooks(record.name)) if registry.has(record.name) else ()
+    help_text = command.get_short_help_str(limit=300) if command is not None else None
+    return record.learn(help=help_text, hooks=hooks, kind=kind)

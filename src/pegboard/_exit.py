@@ -1,0 +1,79 @@
+"""Exit codes, and the one place pegboard errors become what a terminal shows.
+
+The codes are part of the public contract (documented in the README) and never change:
+
+====  =====================================================================
+ 0    success
+ 1    the operation failed (pip failed, a file could not be written, …)
+ 2    usage error (bad option or argument)
+ 3    not found (no such plugin or command)
+ 4    a plugin failed (its check, its load under --strict-plugins, …)
+130   interrupted (Ctrl-C)
+====  =====================================================================
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+import traceback
+from typing import IO, Any
+
+import click
+
+from pegboard._errors import (
+    HookCallError,
+    InvalidNameError,
+    PegboardError,
+    PluginLoadError,
+    PluginNotFoundError,
+)
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit codes of pegboard and of every host built on it."""
+
+    OK = 0
+    """Success."""
+    FAILED = 1
+    """The operation failed."""
+    USAGE = 2
+    """The command line was wrong."""
+    NOT_FOUND = 3
+    """No such plugin or command."""
+    PLUGIN_FAILED = 4
+    """A plugin failed its check or, in strict mode, its load."""
+    INTERRUPTED = 130
+    """The user pressed Ctrl-C."""
+
+
+def exit_code_for(error: PegboardError) -> ExitCode:
+    """Return the exit code that reports ``error``."""
+    if isinstance(error, PluginNotFoundError):
+        return ExitCode.NOT_FOUND
+    if isinstance(error, PluginLoadError | HookCallError):
+        return ExitCode.PLUGIN_FAILED
+    if isinstance(error, InvalidNameError):
+        return ExitCode.USAGE
+    return ExitCode.FAILED
+
+
+class ReportedError(click.ClickException):
+    """A :class:`PegboardError` as Click shows it: two short lines and the right exit code.
+
+    With ``debug`` the original traceback is printed first.
+    """
+
+    def __init__(self, error: PegboardError, *, debug: bool = False):
+        super().__init__(error.message)
+        self.error = error
+        self.debug = debug
+        self.exit_code = int(exit_code_for(error))
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        stream = file if file is not None else sys.stderr
+        if self.debug:
+            traceback.print_exception(self.error, file=stream)
+        click.echo(f"Error: {self.error.message}", file=stream)
+        if self.error.hint:
+            click.echo(self.error.hint, file=stream)

@@ -1,0 +1,264 @@
+"""``Host``: the plugin powers of pegboard for any Click (or Typer) application.
+
+A host is a name, a version and an API version. Everything else derives from them: the
+entry-point group ``<name>.plugins``, the environment variables ``<NAME>_NO_PLUGINS``,
+``<NAME>_PLUGINS`` and ``<NAME>_STRICT_PLUGINS``, and the config and cache folders.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+import click
+
+from pegboard import _paths
+from pegboard._catalog import Catalog, HostIdentity, Selection
+from pegboard._errors import PegboardError, PluginLoadError
+from pegboard._exit import ReportedError
+from pegboard._lazy import LazyBuiltin, PluginGroup
+from pegboard._names import validate_name
+
+logger = logging.getLogger(__name__)
+
+MANAGEMENT_COMMANDS: Final[dict[str, LazyBuiltin]] = {
+    "plugins": ("pegboard.cli._plugins:plugins", "List, inspect, install and manage plugins."),
+    "doctor": ("pegboard.cli._doctor:doctor", "Check the installation and report problems."),
+    "completion": ("pegboard.cli._completion:completion", "Print a shell completion script."),
+}
+"""Built-in commands every host has, imported only when used."""
+
+FORMATS: Final = ("text", "json", "yaml")
+
+_OPTIONS_KEY: Final = "pegboard.options"
+_CATALOG_KEY: Final = "pegboard.catalog"
+
+
+@dataclasses.dataclass
+class Options:
+    """Global options of one invocation, shared by every command through ``ctx.meta``."""
+
+    format: str = "text"
+    quiet: bool = False
+    debug: bool = False
+    no_plugins: bool = False
+    strict: bool = False
+
+
+def options(ctx: click.Context) -> Options:
+    """Return the invocation's global options."""
+    found: Options = ctx.meta.setdefault(_OPTIONS_KEY, Options())
+    return found
+
+
+def host_of(ctx: click.Context) -> Host:
+    """Return the :class:`Host` whose command line ``ctx`` belongs to."""
+    root = ctx.find_root().command
+    if not isinstance(root, HostGroup):
+        raise RuntimeError("this command must run under a pegboard Host")
+    return root.host
+
+
+def catalog_of(ctx: click.Context) -> Catalog:
+    """Return the invocation's plugin catalog (created on first use)."""
+    return host_of(ctx).catalog_for(ctx)
+
+
+class HostGroup(PluginGroup):
+    """The root group of a host: turns pegboard errors into short messages and exit codes."""
+
+    def __init__(self, host: Host, **kwargs: Any):
+        self.host = host
+        super().__init__(catalog_for=host.catalog_for, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PegboardError as exc:
+            raise ReportedError(exc, debug=options(ctx).debug) from exc
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except PegboardError as exc:
+            raise ReportedError(exc, debug=options(ctx).debug) from exc
+
+
+class Host:
+    """A command-line application that plugins extend.
+
+    ``host.cli`` is its Click group: plugin commands are mounted lazily, and ``plugins``,
+    ``doctor`` and ``completion`` are built in. Add the application's own commands with
+    ``host.cli.add_command`` or ``@host.cli.command()``. ``hookspecs`` are the host's own hook
+    specification classes; ``distribution`` is the distribution plugins name in their
+    ``Requires-Dist`` (default: ``name``).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        version: str,
+        api_version: str | None = None,
+        hookspecs: Iterable[Any] = (),
+        distribution: str | None = None,
+        help: str | None = None,  # noqa: A002
+    ):
+        validate_name(name, what="host name")
+        self.identity = HostIdentity(
+            name=name,
+            version=version,
+            api_version=api_version or version,
+            distribution=distribution or name,
+            hookspecs=tuple(hookspecs),
+        )
+        self.help = help
+        self._cli: HostGroup | None = None
+
+    @property
+    def name(self) -> str:
+        """The host's name: its command, entry-point group prefix and env-var prefix."""
+        return self.identity.name
+
+    @property
+    def cli(self) -> HostGroup:
+        """The host's Click group, built once."""
+        if self._cli is None:
+            self._cli = HostGroup(
+                self,
+                name=self.name,
+                help=self.help,
+                params=_global_options(self),
+                builtins=MANAGEMENT_COMMANDS,
+                callback=self._root_callback,
+                context_settings={"help_option_names": ["-h", "--help"]},
+            )
+        return self._cli
+
+    def main(self, args: Sequence[str] | None = None) -> Any:
+        """Run the command line (the console-script entry point of a host)."""
+        return self.cli.main(args=list(args) if args is not None else None, prog_name=self.name)
+
+    def catalog_for(self, ctx: click.Context) -> Catalog:
+        """Return the invocation's catalog, created from its options and environment."""
+        root = ctx.find_root()
+        catalog: Catalog | None = root.meta.get(_CATALOG_KEY)
+        if catalog is None:
+            catalog = Catalog(
+                dataclasses.replace(self.identity, reserved=frozenset(self.cli.builtin_names())),
+                self.selection(no_plugins=options(ctx).no_plugins),
+            )
+            root.meta[_CATALOG_KEY] = catalog
+            root.call_on_close(catalog.shutdown)
+        return catalog
+
+    def selection(self, *, no_plugins: bool = False) -> Selection:
+        """Return which plugins may load, from flags, environment and the state file."""
+        if no_plugins or _paths.env_flag(self.name, "NO_PLUGINS"):
+            return Selection(no_plugins=True)
+        from pegboard._state import PluginStates
+
+        allow = _paths.env(self.name, "PLUGINS")
+        only = frozenset(filter(None, (n.strip() for n in allow.split(",")))) if allow else None
+        return Selection(only=only, disabled=PluginStates.for_host(self.name).disabled())
+
+    def _root_callback(self) -> None:
+        ctx = click.get_current_context()
+        opts = options(ctx)
+        if opts.strict or _paths.env_flag(self.name, "STRICT_PLUGINS"):
+            catalog = self.catalog_for(ctx)
+            catalog.load(catalog.selected())
+            failures = catalog.failures()
+            if failures:
+                reasons = "; ".join(f"{f.record.name}: {f.error}" for f in failures)
+                raise PluginLoadError(
+                    f"{len(failures)} plugin(s) failed to load: {reasons}.",
+                    hint="Strict mode is on (--strict-plugins); fix or disable them.",
+                )
+
+
+def _global_options(host: Host) -> list[click.Parameter]:
+    """Options accepted before any subcommand; their values go to :func:`options`."""
+
+    def store(attribute: str) -> Any:
+        def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+            if value is not None:
+                setattr(options(ctx), attribute, value)
+                if attribute == "debug" and value:
+                    logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+            return value
+
+        return callback
+
+    prefix = _paths.env_prefix(host.name)
+    return [
+        click.Option(
+            ["--format", "output_format"],
+            type=click.Choice(FORMATS),
+            default=None,
+            is_eager=True,
+            expose_value=False,
+            callback=store("format"),
+            help="Output format of commands that print data.",
+        ),
+        click.Option(
+            ["-q", "--quiet"],
+            is_flag=True,
+            default=None,
+            is_eager=True,
+            expose_value=False,
+            callback=store("quiet"),
+            help="Print only what was asked for.",
+        ),
+        click.Option(
+            ["--debug"],
+            is_flag=True,
+            default=None,
+            is_eager=True,
+            expose_value=False,
+            callback=store("debug"),
+            help="Show tracebacks and debug logging.",
+        ),
+        click.Option(
+            ["--no-plugins"],
+            is_flag=True,
+            default=None,
+            is_eager=True,
+            expose_value=False,
+            callback=store("no_plugins"),
+            help=f"Start without any plugin code (also {prefix}_NO_PLUGINS=1).",
+        ),
+        click.Option(
+            ["--strict-plugins"],
+            is_flag=True,
+            default=None,
+            is_eager=True,
+            expose_value=False,
+            callback=store("strict"),
+            help=f"Fail when any plugin fails to load (also {prefix}_STRICT_PLUGINS=1).",
+        ),
+        click.Option(
+            ["--version"],
+            is_flag=True,
+            is_eager=True,
+            expose_value=False,
+            callback=lambda ctx, param, value: _print_version(ctx, host) if value else None,
+            help="Show the version and exit.",
+        ),
+    ]
+
+
+def _print_version(ctx: click.Context, host: Host) -> None:
+    from pegboard._version import __version__
+
+    text = f"{host.name} {host.identity.version}"
+    if host.name != "pegboard":
+        text += f" (pegboard {__version__}, plugin API {host.identity.api_version})"
+    else:
+        text += f" (plugin API {host.identity.api_version})"
+    click.echo(text)
+    ctx.exit(0)

@@ -1,0 +1,185 @@
+"""The lazy Click group: built-in and plugin commands, imported only when they run.
+
+``--help`` and shell completion list plugin commands from the manifest; built-in commands are
+named with their import path and short help so they too cost nothing until used. Running
+``host NAME`` loads that plugin (and the plugins observing execution) and wraps its command
+so ``pre_execute``/``post_execute`` are called around it.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import click
+from click.shell_completion import CompletionItem
+
+from pegboard._errors import PegboardError, PluginLoadError, PluginNotFoundError
+from pegboard._hooknames import POST_EXECUTE, PRE_EXECUTE
+
+if TYPE_CHECKING:
+    from pegboard._catalog import Catalog
+
+logger = logging.getLogger(__name__)
+
+LazyBuiltin = tuple[str, str]
+"""(``module:attribute`` of a Click command, its short help)."""
+
+
+class PluginGroup(click.Group):
+    """A Click group whose plugin and built-in commands load on demand.
+
+    ``catalog_for(ctx)`` returns the invocation's :class:`~pegboard._catalog.Catalog`; it is
+    a callable because the catalog depends on options parsed into the context.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        catalog_for: Callable[[click.Context], Catalog],
+        builtins: Mapping[str, LazyBuiltin] = {},
+        **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        self.catalog_for = catalog_for
+        self.lazy_builtins = dict(builtins)
+
+    # -- listing, without imports ----------------------------------------------------------
+
+    def builtin_names(self) -> set[str]:
+        """Names that plugins may not take."""
+        return set(self.commands) | set(self.lazy_builtins)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.builtin_names() | set(self._plugin_help(ctx)))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write built-in and plugin commands as two sections, from cached help only."""
+        limit = formatter.width - 6 - max(map(len, self.list_commands(ctx)), default=0)
+        builtin_rows = [
+            (name, command.get_short_help_str(limit))
+            for name, command in sorted(self.commands.items())
+            if not command.hidden
+        ]
+        builtin_rows += [(name, text) for name, (_, text) in self.lazy_builtins.items()]
+        if builtin_rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(sorted(builtin_rows))
+        plugin_rows = [
+            (name, _shorten(text, limit)) for name, text in self._plugin_help(ctx).items()
+        ]
+        if plugin_rows:
+            with formatter.section("Plugin commands"):
+                formatter.write_dl(sorted(plugin_rows))
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """Complete command names from cached help; options as Click does."""
+        rows = {name: _short_help(command) for name, command in self.commands.items()}
+        rows |= {name: text for name, (_, text) in self.lazy_builtins.items()}
+        rows |= {name: text for name, text in self._plugin_help(ctx).items() if name not in rows}
+        items = [
+            CompletionItem(name, help=text)
+            for name, text in sorted(rows.items())
+            if name.startswith(incomplete)
+        ]
+        return items + click.Command.shell_complete(self, ctx, incomplete)
+
+    def _plugin_help(self, ctx: click.Context) -> dict[str, str]:
+        catalog = self.catalog_for(ctx)
+        builtins = self.builtin_names()
+        return {n: h for n, h in catalog.command_help().items() if n not in builtins}
+
+    # -- running ---------------------------------------------------------------------------
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = self.commands.get(cmd_name)
+        if command is not None:
+            return command
+        lazy = self.lazy_builtins.get(cmd_name)
+        if lazy is not None:
+            module, _, attribute = lazy[0].partition(":")
+            loaded: click.Command = getattr(importlib.import_module(module), attribute)
+            return loaded
+        return self._plugin_command(ctx, cmd_name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Resolve like Click, but say which plugins exist when the name is unknown."""
+        name = click.utils.make_str(args[0])
+        if self.get_command(ctx, name) is None and not ctx.resilient_parsing:
+            raise PluginNotFoundError(
+                name,
+                _suggest(name, self.list_commands(ctx)),
+                hint=f"Run `{ctx.command_path} --help` to see the commands, or "
+                f"`{ctx.command_path} plugins list --all` for every installed plugin.",
+            )
+        return super().resolve_command(ctx, args)
+
+    def _plugin_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        catalog = self.catalog_for(ctx)
+        record = catalog.record(name)
+        if record is None or not record.usable or name in self.builtin_names():
+            return None
+        if ctx.resilient_parsing and not record.has_command and record.learnt:
+            return None
+        if not catalog.selection.allows(name):
+            if ctx.resilient_parsing:
+                return None
+            raise PegboardError(
+                f"Plugin {name!r} is disabled or not selected for this run.",
+                plugin=name,
+                hint=f"Run `{ctx.find_root().info_name} plugins enable {name}`, or check "
+                "--no-plugins and the plugin allow-list variable.",
+            )
+        loaded = catalog.load_for_command(name)
+        if loaded.error is not None:
+            raise PluginLoadError(
+                f"Plugin {name!r} failed to load: {loaded.error}.",
+                plugin=name,
+                hint=f"Run `{ctx.find_root().info_name} plugins check {name}` for details.",
+            )
+        if loaded.command is None:
+            return None
+        return _observed(loaded.command, name, catalog)
+
+
+def _observed(command: click.Command, name: str, catalog: Catalog) -> click.Command:
+    """Return a copy of ``command`` that calls the execution hooks around its invocation.
+
+    A shallow copy keeps the plugin's own object untouched; only the copy's ``invoke`` is
+    replaced, which works for commands and groups alike.
+    """
+    observed = copy.copy(command)
+    observed.name = name
+    invoke = command.invoke
+    registry = catalog.registry
+
+    def invoke_with_hooks(ctx: click.Context) -> Any:
+        kwargs = dict(ctx.params)
+        registry.call_hook_sync(
+            PRE_EXECUTE, errors="collect", name=name, args=tuple(ctx.args), kwargs=kwargs
+        )
+        result = invoke(ctx)
+        registry.call_hook_sync(POST_EXECUTE, errors="collect", name=name, result=result)
+        return result
+
+    observed.invoke = invoke_with_hooks  # type: ignore[method-assign]
+    return observed
+
+
+def _short_help(command: click.Command) -> str:
+    return command.get_short_help_str()
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 3, 1)].rstrip() + "..."
+
+
+def _suggest(name: str, candidates: list[str]) -> list[str]:
+    from pegboard._names import suggest
+
+    return suggest(name, candidates)

@@ -1,0 +1,300 @@
+"""Import plugins under isolation and start them; the one place plugin failures are caught.
+
+Everything a plugin can do wrong while loading (a missing module or attribute, a missing
+dependency, an exception in its constructor, ``sys.exit()``, printing at import, an
+incompatible ``requires_api_version``, a target that is not a plugin, hookimpls pluggy
+rejects, a ``startup`` that raises or hangs) becomes state FAILED in the registry with a
+``reason`` a person can act on and the ``traceback`` kept for ``--debug``. ``KeyboardInterrupt``
+is never caught: the user's Ctrl-C still stops the host.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import importlib
+import io
+import logging
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Final
+
+import click
+
+from pegboard._errors import PluginRejectedError
+from pegboard._hooknames import PROJECT, SHUTDOWN, STARTUP
+from pegboard._lifecycle import PluginState
+from pegboard._records import PluginRecord
+from pegboard._registry import Registry
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_STARTUP_TIMEOUT: Final = 10.0
+"""Seconds a plugin's ``startup`` may take before it is marked FAILED."""
+
+_PLUGIN_ATTRIBUTES: Final = frozenset(
+    {"version", "requires_api_version", "command", "startup", "shutdown", "health"}
+)
+
+
+class _LoadFailure(Exception):
+    """Internal: a plugin could not be loaded; ``reason`` is for people."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclasses.dataclass(slots=True)
+class LoadedPlugin:
+    """The outcome of loading one plugin (``error is None`` when it loaded)."""
+
+    record: PluginRecord
+    plugin: object | None = None
+    command: click.Command | None = None
+    kind: str | None = None
+    output: str = ""
+    seconds: float = 0.0
+    error: str | None = None
+    traceback: str | None = None
+    incompatible: bool = False
+
+
+def import_plugin(record: PluginRecord, *, api_version: str) -> LoadedPlugin:
+    """Import ``record``'s target and make sense of it, catching whatever the plugin does."""
+    loaded = LoadedPlugin(record)
+    start = time.perf_counter()
+    with _captured() as output:
+        try:
+            _interpret(loaded, _resolve(record), api_version)
+        except _LoadFailure as failure:
+            loaded.error = failure.reason
+            loaded.traceback = traceback.format_exc()
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # the plugin boundary: anything else is the plugin's fault
+            loaded.error = _describe(exc, record)
+            loaded.traceback = traceback.format_exc()
+    loaded.seconds = time.perf_counter() - start
+    loaded.output = output.getvalue()
+    if loaded.output:
+        logger.info("plugin %r printed while loading: %r", record.name, loaded.output[:200])
+    return loaded
+
+
+def load_plugins(
+    registry: Registry,
+    records: Iterable[PluginRecord],
+    *,
+    api_version: str,
+    startup_context: Any = None,
+    startup_timeout: float | None = DEFAULT_STARTUP_TIMEOUT,
+    on_loaded: Callable[[LoadedPlugin], None] | None = None,
+) -> list[LoadedPlugin]:
+    """Load, register and start ``records``; return one outcome per record.
+
+    Each plugin moves DISCOVERED → INSTALLED → ACTIVE, or to FAILED with ``reason`` (and
+    ``traceback``) in its metadata. ``startup`` implementations run concurrently, each under
+    ``startup_timeout`` (synchronous ones in daemon threads, so a hung one is abandoned).
+    ``on_loaded`` sees each successfully imported plugin (the host learns help and hooks).
+    """
+    outcomes = []
+    for record in records:
+        registry.transition(record.name, PluginState.DISCOVERED)
+        loaded = import_plugin(record, api_version=api_version)
+        outcomes.append(loaded)
+        if loaded.error is None:
+            _register(registry, loaded)
+        if loaded.error is not None:
+            _fail(registry, record.name, loaded.error, loaded.traceback)
+        elif on_loaded is not None:
+            on_loaded(loaded)
+    if any(loaded.error is None for loaded in outcomes):
+        _call_lifecycle(registry, STARTUP, startup_timeout, {"ctx": startup_context})
+    failed = {name for name in registry.names() if registry.state(name) is PluginState.FAILED}
+    for loaded in outcomes:
+        if loaded.error is None and loaded.record.name in failed:
+            loaded.error = registry.meta(loaded.record.name).get("reason")
+    return outcomes
+
+
+def shutdown_plugins(
+    registry: Registry, *, timeout: float | None = DEFAULT_STARTUP_TIMEOUT
+) -> None:
+    """Call every active plugin's ``shutdown``; failures are recorded, never raised."""
+    _call_lifecycle(registry, SHUTDOWN, timeout, {})
+
+
+def _call_lifecycle(
+    registry: Registry, hook: str, timeout: float | None, kwargs: dict[str, Any]
+) -> None:
+    outcomes = registry.call_hook_detailed_sync(
+        hook, timeout=timeout, offload_sync=True, errors="collect", **kwargs
+    )
+    for outcome in outcomes:
+        if outcome.error is None:
+            continue
+        if isinstance(outcome.error, TimeoutError):
+            reason = f"its {hook} did not finish within {timeout} s"
+        else:
+            reason = f"its {hook} raised {_exception_text(outcome.error)}"
+        detail = "".join(traceback.format_exception(outcome.error))
+        if hook == STARTUP:
+            _fail(registry, outcome.plugin, reason, detail)
+        else:
+            registry.update_meta(outcome.plugin, reason=reason, traceback=detail)
+            logger.warning("plugin %r: %s", outcome.plugin, reason)
+
+
+def _register(registry: Registry, loaded: LoadedPlugin) -> None:
+    record = loaded.record
+    plugin_version = getattr(loaded.plugin, "version", None)
+    metadata = {
+        "distribution": record.distribution,
+        "target": record.target,
+        "kind": loaded.kind,
+        "import_seconds": loaded.seconds,
+        "import_output": loaded.output or None,
+    }
+    try:
+        registry.register(
+            record.name,
+            loaded.plugin,
+            version=plugin_version if isinstance(plugin_version, str) else record.version,
+            metadata=metadata,
+            activate=False,
+        )
+        registry.transition(record.name, PluginState.ACTIVE)
+    except PluginRejectedError as exc:
+        loaded.error = exc.message.rstrip(".") + "; ask the plugin's author to fix its hookimpls"
+        loaded.traceback = traceback.format_exc()
+
+
+def _fail(registry: Registry, name: str, reason: str, detail: str | None) -> None:
+    registry.transition(name, PluginState.FAILED)
+    registry.update_meta(name, reason=reason, traceback=detail)
+    logger.debug("plugin %r failed: %s", name, reason)
+
+
+def _resolve(record: PluginRecord) -> object:
+    """Import the entry point's module and walk its attribute path."""
+    module_name, _, attributes = record.target.partition(":")
+    module_name = module_name.strip()
+    try:
+        value: object = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and (
+            module_name == exc.name or module_name.startswith(exc.name + ".")
+        ):
+            raise _LoadFailure(
+                f"its module {module_name!r} does not exist; reinstall "
+                f"{record.distribution} or report a broken entry point to its author"
+            ) from exc
+        raise _LoadFailure(
+            f"it needs the module {exc.name!r}, which is not installed; install it or "
+            f"reinstall {record.distribution} with its dependencies"
+        ) from exc
+    for attribute in filter(None, attributes.strip().split(".")):
+        try:
+            value = getattr(value, attribute)
+        except AttributeError as exc:
+            raise _LoadFailure(
+                f"{record.target!r} does not exist: {value!r} has no attribute "
+                f"{attribute!r}; report the broken entry point to the plugin's author"
+            ) from exc
+    return value
+
+
+def _interpret(loaded: LoadedPlugin, target: object, api_version: str) -> None:
+    """Turn an entry point's target into a plugin object and its command."""
+    from pegboard._typer import as_click_command, is_typer_app
+
+    name = loaded.record.name
+    if isinstance(target, click.Command):
+        loaded.plugin, loaded.command, loaded.kind = _Commands(target), target, "command"
+        return
+    if is_typer_app(target):
+        loaded.plugin, loaded.kind = _Commands(target), "typer"
+        loaded.command = as_click_command(target, name)
+        return
+    if isinstance(target, type):
+        target = target()
+    if not _looks_like_plugin(target):
+        raise _LoadFailure(
+            f"its target {loaded.record.target!r} is a {type(target).__name__}, not a Click "
+            "command, a Typer app or a plugin object; see the plugin contract in the README"
+        )
+    _check_api(loaded, getattr(target, "requires_api_version", None), api_version)
+    command = getattr(target, "command", None)
+    if command is not None:
+        if is_typer_app(command):
+            command = as_click_command(command, name)
+        if not isinstance(command, click.Command):
+            raise _LoadFailure(
+                f"its 'command' attribute is a {type(command).__name__}, not a Click command "
+                "or a Typer app"
+            )
+    loaded.plugin, loaded.command, loaded.kind = target, command, "plugin"
+
+
+def _check_api(loaded: LoadedPlugin, required: object, api_version: str) -> None:
+    if required is None:
+        return
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        specifier = SpecifierSet(str(required))
+    except InvalidSpecifier as exc:
+        raise _LoadFailure(
+            f"its requires_api_version {required!r} is not a valid version specifier "
+            "(use e.g. '>=1.2,<2'); report it to the plugin's author"
+        ) from exc
+    if not specifier.contains(api_version, prereleases=True):
+        loaded.incompatible = True
+        raise _LoadFailure(
+            f"it requires host API {specifier} but this host provides API {api_version}; "
+            "install a release of the plugin made for this API"
+        )
+
+
+def _looks_like_plugin(target: object) -> bool:
+    import inspect
+
+    for attribute in dir(target):
+        if attribute in _PLUGIN_ATTRIBUTES:
+            return True
+        found = inspect.getattr_static(target, attribute, None)
+        function = getattr(found, "__func__", found)
+        if hasattr(function, PROJECT + "_impl"):
+            return True
+    return False
+
+
+class _Commands:
+    """Stand-in registered for a commands-only plugin, which has no hooks of its own."""
+
+    def __init__(self, command: object):
+        self.command = command
+
+
+def _describe(exc: BaseException, record: PluginRecord) -> str:
+    if isinstance(exc, SystemExit):
+        return (
+            f"it called sys.exit({exc.code!r}) while loading; report this to the author of "
+            f"{record.distribution}"
+        )
+    return f"loading it raised {_exception_text(exc)}; run with --debug for the traceback"
+
+
+def _exception_text(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _captured() -> Iterator[io.StringIO]:
+    """Collect what the plugin prints, so it can never corrupt the host's (JSON) output."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+        yield buffer

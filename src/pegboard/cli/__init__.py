@@ -1,0 +1,25 @@
+"""The ``pegboard`` command: itself a :class:`~pegboard._host.Host` whose plugins are
+declared in the entry-point group ``pegboard.plugins``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pegboard._host import Host
+from pegboard._version import __version__
+
+PLUGIN_API_VERSION = "1.0"
+"""The plugin API pegboard's own command offers (``requires_api_version`` is checked against it)."""
+
+host = Host(
+    "pegboard",
+    version=__version__,
+    api_version=PLUGIN_API_VERSION,
+    help="pegboard: plugins for Python command-line applications.",
+)
+cli = host.cli
+
+
+def main(args: list[str] | None = None) -> Any:
+    """Run the ``pegboard`` command line."""
+    return host.main(args)
