@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
-import os
 from collections.abc import Collection
 from typing import Final
 
@@ -55,7 +54,8 @@ def discover(
         else importlib.metadata.distributions()
     )
     for dist in found:
-        for record in _records_of(dist, group, host, host_version, seen):
+        for found_record in _records_of(dist, group, host, host_version, seen):
+            record = found_record
             if record.verdict is Verdict.OK:
                 if record.name in reserved:
                     record = record.refuse(
@@ -139,7 +139,7 @@ def _incompatibility(dist: importlib.metadata.Distribution, host: str, version: 
 
 def _corrupt_metadata(dist: importlib.metadata.Distribution, group: str) -> list[PluginRecord]:
     """Report a distribution without a Name when its entry points mention ``group``."""
-    where = os.fspath(dist.locate_file(""))
+    where = str(dist.locate_file(""))
     text = _read(dist, "entry_points.txt")
     if f"[{group}]" not in text:
         return []

@@ -68,7 +68,7 @@ class ReportedError(click.ClickException):
         super().__init__(error.message)
         self.error = error
         self.debug = debug
-        self.exit_code = int(exit_code_for(error))
+        self.exit_code = int(exit_code_for(error))  # type: ignore[misc]  # Click reads it per instance
 
     def show(self, file: IO[Any] | None = None) -> None:
         stream = file if file is not None else sys.stderr

@@ -106,10 +106,10 @@ class Host:
         api_version: str | None = None,
         hookspecs: Iterable[Any] = (),
         distribution: str | None = None,
-        help: str | None = None,  # noqa: A002
+        help: str | None = None,
     ):
         validate_name(name, what="host name")
-        self.identity = HostIdentity(
+        self._identity = HostIdentity(
             name=name,
             version=version,
             api_version=api_version or version,
@@ -122,22 +122,67 @@ class Host:
     @property
     def name(self) -> str:
         """The host's name: its command, entry-point group prefix and env-var prefix."""
-        return self.identity.name
+        return self._identity.name
+
+    @property
+    def identity(self) -> HostIdentity:
+        """The host's identity, with its current built-in command names as reserved."""
+        return dataclasses.replace(self._identity, reserved=frozenset(self.cli.builtin_names()))
 
     @property
     def cli(self) -> HostGroup:
         """The host's Click group, built once."""
         if self._cli is None:
-            self._cli = HostGroup(
-                self,
-                name=self.name,
-                help=self.help,
-                params=_global_options(self),
-                builtins=MANAGEMENT_COMMANDS,
-                callback=self._root_callback,
-                context_settings={"help_option_names": ["-h", "--help"]},
-            )
+            self._cli = self._group({}, [], None, self.help)
         return self._cli
+
+    def attach(self, app: Any) -> HostGroup:
+        """Adopt an existing Click group or Typer app as this host's root command.
+
+        The app's commands, options, callback and help are kept; plugin commands, the
+        management commands and the global options are added. The returned group becomes
+        ``host.cli``; use it as the application's entry point.
+        """
+        from pegboard._typer import TyperBridge, is_typer_app
+
+        if is_typer_app(app):
+            import typer.main
+
+            app = typer.main.get_command(app)
+            if not isinstance(app, click.Command):  # Typer with its own Click
+                commands: dict[str, click.Command] = {
+                    n: TyperBridge(n, c) for n, c in getattr(app, "commands", {}).items()
+                }
+                self._cli = self._group(commands, [], None, app.help)
+                return self._cli
+        if not isinstance(app, click.Group):
+            raise TypeError(f"expected a click.Group or a typer.Typer app, got {app!r}")
+        self._cli = self._group(dict(app.commands), list(app.params), app.callback, app.help)
+        return self._cli
+
+    def _group(
+        self,
+        commands: dict[str, click.Command],
+        params: list[click.Parameter],
+        app_callback: Any,
+        help_text: str | None,
+    ) -> HostGroup:
+        def callback(**kwargs: Any) -> Any:
+            self._root_callback()
+            if app_callback is not None:
+                return click.get_current_context().invoke(app_callback, **kwargs)
+            return None
+
+        return HostGroup(
+            self,
+            name=self.name,
+            help=help_text,
+            commands=commands,
+            params=[*_global_options(self), *params],
+            builtins=MANAGEMENT_COMMANDS,
+            callback=callback,
+            context_settings={"help_option_names": ["-h", "--help"]},
+        )
 
     def main(self, args: Sequence[str] | None = None) -> Any:
         """Run the command line (the console-script entry point of a host)."""
@@ -148,10 +193,7 @@ class Host:
         root = ctx.find_root()
         catalog: Catalog | None = root.meta.get(_CATALOG_KEY)
         if catalog is None:
-            catalog = Catalog(
-                dataclasses.replace(self.identity, reserved=frozenset(self.cli.builtin_names())),
-                self.selection(no_plugins=options(ctx).no_plugins),
-            )
+            catalog = Catalog(self.identity, self.selection(no_plugins=options(ctx).no_plugins))
             root.meta[_CATALOG_KEY] = catalog
             root.call_on_close(catalog.shutdown)
         return catalog

@@ -91,10 +91,10 @@ class Manifest:
         for record in rebuild():
             old = learnt.get(record.identity)
             # A failure may have been fixed by whatever changed the path: learn it again.
-            if old is not None and record.usable and old.hooks is not None and old.kind:
-                if old.kind != "failed":
-                    record = record.learn(help=old.help, hooks=old.hooks, kind=old.kind)
-            records.append(record)
+            if record.usable and old is not None and old.hooks is not None and old.kind != "failed":
+                records.append(record.learn(help=old.help, hooks=old.hooks, kind=old.kind or ""))
+            else:
+                records.append(record)
         self._set(records)
         self.rebuilt = True
         self._write(stamps)

@@ -73,7 +73,7 @@ class PluginRecord:
     def learn(
         self,
         *,
-        help: str | None,  # noqa: A002
+        help: str | None,
         hooks: tuple[str, ...],
         kind: str,
         failure: str | None = None,
