@@ -13,6 +13,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import click
+
 from pegboard import _paths
 from pegboard._hooknames import EXECUTION_HOOKS
 from pegboard._manifest import Manifest, manifest_path
@@ -66,6 +68,7 @@ class Catalog:
     _manifest: Manifest | None = None
     _registry: Registry | None = None
     loaded: dict[str, LoadedPlugin] = field(default_factory=dict)
+    _groups: dict[str, click.Group] = field(default_factory=dict)
 
     @property
     def manifest(self) -> Manifest:
@@ -118,6 +121,49 @@ class Catalog:
         """Return plugin command name → short help, learning unknown plugins first."""
         self.learn(self.selected())
         return {r.name: r.help or "" for r in self.selected() if r.has_command}
+
+    def group_help(self) -> dict[str, str]:
+        """Return command group name → short help, for groups plugins add subcommands to."""
+        self.learn(self.selected())
+        contributors: dict[str, list[str]] = {}
+        for record in self.selected():
+            for group in record.groups:
+                contributors.setdefault(group, []).append(record.name)
+        return {g: "Commands from plugin(s) " + ", ".join(n) + "." for g, n in contributors.items()}
+
+    def load_group(self, group: str) -> click.Group | None:
+        """Load the plugins adding subcommands to ``group``; return the group, or None.
+
+        The group is built once: Click consumes the options a function's decorators attached
+        when it first turns the function into a command.
+        """
+        if group in self._groups:
+            return self._groups[group]
+        wanted = [r for r in self.selected() if group in r.groups]
+        if not wanted:
+            return None
+        self.load(
+            wanted
+            + [
+                r
+                for r in self.selected()
+                if r.hooks is None or EXECUTION_HOOKS.intersection(r.hooks)
+            ]
+        )
+        subcommands = {
+            name: function if isinstance(function, click.Command) else click.command(name)(function)
+            for (owner, name), function in self.registry.commands().items()
+            if owner == group
+        }
+        if not subcommands:
+            return None
+        version = self.registry.group_version(group)
+        built = self._groups[group] = click.Group(
+            group,
+            commands=subcommands,
+            help=self.group_help().get(group, "") + (f" Version {version}." if version else ""),
+        )
+        return built
 
     def learn(self, records: Iterable[PluginRecord]) -> None:
         """Load the plugins among ``records`` never loaded before, and remember their facts."""
@@ -178,4 +224,4 @@ def _learnt(loaded: LoadedPlugin, registry: Registry) -> PluginRecord:
         kind = "hooks"
     hooks = tuple(registry.implemented_hooks(record.name)) if registry.has(record.name) else ()
     help_text = command.get_short_help_str(limit=300) if command is not None else None
-    return record.learn(help=help_text, hooks=hooks, kind=kind)
+    return record.learn(help=help_text, hooks=hooks, kind=kind, groups=loaded.groups)

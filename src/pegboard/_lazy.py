@@ -90,7 +90,9 @@ class PluginGroup(click.Group):
     def _plugin_help(self, ctx: click.Context) -> dict[str, str]:
         catalog = self.catalog_for(ctx)
         builtins = self.builtin_names()
-        return {n: h for n, h in catalog.command_help().items() if n not in builtins}
+        found = {n: h for n, h in catalog.command_help().items() if n not in builtins}
+        groups = catalog.group_help().items()
+        return found | {n: h for n, h in groups if n not in builtins and n not in found}
 
     # -- running ---------------------------------------------------------------------------
 
@@ -122,8 +124,11 @@ class PluginGroup(click.Group):
     def _plugin_command(self, ctx: click.Context, name: str) -> click.Command | None:
         catalog = self.catalog_for(ctx)
         record = catalog.record(name)
-        if record is None or not record.usable or name in self.builtin_names():
+        if name in self.builtin_names():
             return None
+        if record is None or not record.usable:
+            group = catalog.load_group(name) if name in catalog.group_help() else None
+            return _observed(group, name, catalog) if group is not None else None
         if ctx.resilient_parsing and not record.has_command and record.learnt:
             return None
         if not catalog.selection.allows(name):

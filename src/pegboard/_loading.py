@@ -59,6 +59,8 @@ class LoadedPlugin:
     error: str | None = None
     traceback: str | None = None
     incompatible: bool = False
+    groups: tuple[str, ...] = ()
+    """Command groups the plugin added subcommands to (``command_group``) while loading."""
 
 
 def import_plugin(record: PluginRecord, *, api_version: str) -> LoadedPlugin:
@@ -99,10 +101,17 @@ def load_plugins(
     ``startup_timeout`` (synchronous ones in daemon threads, so a hung one is abandoned).
     ``on_loaded`` sees each successfully imported plugin (the host learns help and hooks).
     """
+    from pegboard import di
+
     outcomes = []
     for record in records:
         registry.transition(record.name, PluginState.DISCOVERED)
-        loaded = import_plugin(record, api_version=api_version)
+        before = set(registry.commands())
+        # ``command_group`` without ``registry=`` registers into the current container's.
+        with di.scope() as container:
+            container.provide(Registry, registry)
+            loaded = import_plugin(record, api_version=api_version)
+        loaded.groups = tuple(sorted({group for group, _ in set(registry.commands()) - before}))
         outcomes.append(loaded)
         if loaded.error is None:
             _register(registry, loaded)

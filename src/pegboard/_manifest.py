@@ -92,7 +92,11 @@ class Manifest:
             old = learnt.get(record.identity)
             # A failure may have been fixed by whatever changed the path: learn it again.
             if record.usable and old is not None and old.hooks is not None and old.kind != "failed":
-                records.append(record.learn(help=old.help, hooks=old.hooks, kind=old.kind or ""))
+                records.append(
+                    record.learn(
+                        help=old.help, hooks=old.hooks, kind=old.kind or "", groups=old.groups
+                    )
+                )
             else:
                 records.append(record)
         self._set(records)

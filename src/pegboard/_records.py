@@ -45,6 +45,8 @@ class PluginRecord:
     hooks: tuple[str, ...] | None = None
     kind: str | None = None
     failure: str | None = None
+    groups: tuple[str, ...] = ()
+    """Command groups the plugin adds subcommands to with ``command_group``."""
 
     @property
     def usable(self) -> bool:
@@ -77,10 +79,16 @@ class PluginRecord:
         hooks: tuple[str, ...],
         kind: str,
         failure: str | None = None,
+        groups: tuple[str, ...] = (),
     ) -> PluginRecord:
         """Return a copy with the facts learnt from loading the plugin."""
         return dataclasses.replace(
-            self, help=help, hooks=tuple(sorted(hooks)), kind=kind, failure=failure
+            self,
+            help=help,
+            hooks=tuple(sorted(hooks)),
+            kind=kind,
+            failure=failure,
+            groups=tuple(sorted(groups)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -88,14 +96,17 @@ class PluginRecord:
         data = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
         data["verdict"] = self.verdict.value
         data["hooks"] = list(self.hooks) if self.hooks is not None else None
+        data["groups"] = list(self.groups)
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PluginRecord:
         """Rebuild a record from :meth:`to_json` output; raise on any malformed field."""
-        hooks = data["hooks"]
+        hooks, groups = data["hooks"], data["groups"]
         if hooks is not None and not isinstance(hooks, list):
             raise TypeError(f"hooks must be a list, got {hooks!r}")
+        if not isinstance(groups, list):
+            raise TypeError(f"groups must be a list, got {groups!r}")
         return cls(
             name=_text(data["name"]),
             target=_text(data["target"]),
@@ -107,6 +118,7 @@ class PluginRecord:
             hooks=None if hooks is None else tuple(_text(h) for h in hooks),
             kind=_optional_text(data["kind"]),
             failure=_optional_text(data["failure"]),
+            groups=tuple(_text(g) for g in groups),
         )
 
 
