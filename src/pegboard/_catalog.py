@@ -23,6 +23,7 @@ from pegboard._records import PluginRecord
 if TYPE_CHECKING:
     from pegboard._loading import LoadedPlugin
     from pegboard._registry import Registry
+    from pegboard._telemetry import Telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,9 @@ class HostIdentity:
     distribution: str
     hookspecs: tuple[Any, ...] = ()
     reserved: frozenset[str] = frozenset()
+    telemetry: Telemetry | None = None
+    """Where the registry sends events; by default a JSON-lines file named by
+    ``<PREFIX>_TELEMETRY_FILE`` if set, else memory only."""
 
     @property
     def group(self) -> str:
@@ -98,7 +102,13 @@ class Catalog:
         if self._registry is None:
             from pegboard._registry import Registry
 
-            self._registry = Registry(hookspecs=self.host.hookspecs)
+            telemetry = self.host.telemetry
+            path = _paths.env(self.host.name, "TELEMETRY_FILE")
+            if telemetry is None and path:
+                from pegboard._telemetry import JsonLinesSink
+
+                telemetry = JsonLinesSink(path)
+            self._registry = Registry(telemetry, hookspecs=self.host.hookspecs)
         return self._registry
 
     def records(self) -> list[PluginRecord]:
@@ -196,6 +206,12 @@ class Catalog:
         )
         updates = {}
         for loaded in outcomes:
+            self.registry.emit(
+                "plugin.loaded",
+                plugin=loaded.record.name,
+                seconds=loaded.seconds,
+                error=loaded.error,
+            )
             self.loaded[loaded.record.name] = loaded
             updates[loaded.record.name] = _learnt(loaded, self.registry)
         self.manifest.learn(updates)

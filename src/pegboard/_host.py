@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import click
 
@@ -20,6 +20,9 @@ from pegboard._errors import PegboardError, PluginLoadError
 from pegboard._exit import ReportedError
 from pegboard._lazy import LazyBuiltin, PluginGroup
 from pegboard._names import validate_name
+
+if TYPE_CHECKING:
+    from pegboard._telemetry import Telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +98,8 @@ class Host:
     ``doctor`` and ``completion`` are built in. Add the application's own commands with
     ``host.cli.add_command`` or ``@host.cli.command()``. ``hookspecs`` are the host's own hook
     specification classes; ``distribution`` is the distribution plugins name in their
-    ``Requires-Dist`` (default: ``name``).
+    ``Requires-Dist`` (default: ``name``). ``telemetry`` receives local events (plugin
+    states, load times, hook failures, command durations); nothing leaves the machine.
     """
 
     def __init__(
@@ -107,6 +111,7 @@ class Host:
         hookspecs: Iterable[Any] = (),
         distribution: str | None = None,
         help: str | None = None,
+        telemetry: Telemetry | None = None,
     ):
         validate_name(name, what="host name")
         self._identity = HostIdentity(
@@ -115,6 +120,7 @@ class Host:
             api_version=api_version or version,
             distribution=distribution or name,
             hookspecs=tuple(hookspecs),
+            telemetry=telemetry,
         )
         self.help = help
         self._cli: HostGroup | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import importlib
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -164,11 +165,15 @@ def _observed(command: click.Command, name: str, catalog: Catalog) -> click.Comm
     registry = catalog.registry
 
     def invoke_with_hooks(ctx: click.Context) -> Any:
+        start = time.perf_counter()
         kwargs = dict(ctx.params)
         registry.call_hook_sync(
             PRE_EXECUTE, errors="collect", name=name, args=tuple(ctx.args), kwargs=kwargs
         )
-        result = invoke(ctx)
+        try:
+            result = invoke(ctx)
+        finally:
+            registry.emit("command.finished", command=name, seconds=time.perf_counter() - start)
         registry.call_hook_sync(POST_EXECUTE, errors="collect", name=name, result=result)
         return result
 

@@ -32,6 +32,7 @@ class CheckReport:
 
     name: str
     problems: list[str] = dataclasses.field(default_factory=list)
+    installed: bool = True
     distribution: str | None = None
     version: str | None = None
     verdict: str | None = None
@@ -148,7 +149,8 @@ def _probe(args: argparse.Namespace) -> CheckReport:
     if not mine:
         close = suggest(args.name, [r.name for r in records])
         hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-        return CheckReport(args.name, [f"no plugin named {args.name!r} is installed.{hint}"])
+        problem = f"no plugin named {args.name!r} is installed.{hint}"
+        return CheckReport(args.name, [problem], installed=False)
     record = next((r for r in mine if r.usable), mine[0])
     report = CheckReport(
         record.name,

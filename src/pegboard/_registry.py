@@ -229,6 +229,10 @@ class Registry:
                 del self._aliases[alias]
         self._set_state(name, state)
 
+    def emit(self, event: str, **payload: Any) -> None:
+        """Send a telemetry event to the registry's sink; a failing sink is only logged."""
+        self._emit(event, **payload)
+
     # -- hooks ---------------------------------------------------------------------------
 
     def add_hookspecs(self, spec: ModuleType | type) -> None:
