@@ -212,7 +212,11 @@ class Host:
 
         allow = _paths.env(self.name, "PLUGINS")
         only = frozenset(filter(None, (n.strip() for n in allow.split(",")))) if allow else None
-        return Selection(only=only, disabled=PluginStates.for_host(self.name).disabled())
+        states = PluginStates.for_host(self.name)
+        disabled = states.disabled()
+        for notice in states.notices:  # the file was moved aside: this is said only once
+            click.echo(f"Warning: {notice}", err=True)
+        return Selection(only=only, disabled=disabled)
 
     def _root_callback(self) -> None:
         ctx = click.get_current_context()
