@@ -233,11 +233,23 @@ class Catalog:
 def _learnt(loaded: LoadedPlugin, registry: Registry) -> PluginRecord:
     record = loaded.record
     if loaded.error is not None and loaded.kind is None:
-        return record.learn(help=None, hooks=(), kind="failed", failure=loaded.error)
+        return record.learn(
+            help=None,
+            hooks=(),
+            kind="failed",
+            failure=loaded.error,
+            import_seconds=loaded.seconds,
+        )
     command = loaded.command
     kind = loaded.kind or "failed"
     if kind == "plugin" and command is None:
         kind = "hooks"
     hooks = tuple(registry.implemented_hooks(record.name)) if registry.has(record.name) else ()
     help_text = command.get_short_help_str(limit=300) if command is not None else None
-    return record.learn(help=help_text, hooks=hooks, kind=kind, groups=loaded.groups)
+    return record.learn(
+        help=help_text,
+        hooks=hooks,
+        kind=kind,
+        groups=loaded.groups,
+        import_seconds=loaded.seconds,
+    )

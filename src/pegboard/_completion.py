@@ -15,18 +15,25 @@ Completer = Callable[[click.Context, click.Parameter, str], list[CompletionItem]
 
 
 def dynamic_choices(
-    callback: Callable[[], Iterable[str]], *, case_sensitive: bool = True
+    callback: Callable[[], Iterable[str]] | Callable[[click.Context], Iterable[str]],
+    *,
+    case_sensitive: bool = True,
 ) -> Completer:
     """Return a Click ``shell_complete`` function offering ``callback()``'s choices.
 
-    Choices are filtered by the prefix typed so far. A callback that raises offers no
-    completions (and logs at debug level): a traceback in the user's shell would be worse than
-    no suggestion.
+    ``callback`` takes no argument, or the Click context when it needs to know where the
+    completion happens (there is no "current context" while the shell asks). Choices are
+    filtered by the prefix typed so far. A callback that raises offers no completions (and
+    logs at debug level): a traceback in the user's shell would be worse than no suggestion.
     """
+    import inspect
+
+    wants_context = bool(inspect.signature(callback).parameters)
 
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
         try:
-            choices = [str(choice) for choice in callback()]
+            produced = callback(ctx) if wants_context else callback()  # type: ignore[call-arg]
+            choices = [str(choice) for choice in produced]
         except Exception:
             logger.debug("completion callback %r failed", callback, exc_info=True)
             return []

@@ -94,7 +94,11 @@ class Manifest:
             if record.usable and old is not None and old.hooks is not None and old.kind != "failed":
                 records.append(
                     record.learn(
-                        help=old.help, hooks=old.hooks, kind=old.kind or "", groups=old.groups
+                        help=old.help,
+                        hooks=old.hooks,
+                        kind=old.kind or "",
+                        groups=old.groups,
+                        import_seconds=old.import_seconds,
                     )
                 )
             else:

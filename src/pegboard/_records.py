@@ -47,6 +47,8 @@ class PluginRecord:
     failure: str | None = None
     groups: tuple[str, ...] = ()
     """Command groups the plugin adds subcommands to with ``command_group``."""
+    import_seconds: float | None = None
+    """How long its first import took (learnt with the rest)."""
 
     @property
     def usable(self) -> bool:
@@ -80,6 +82,7 @@ class PluginRecord:
         kind: str,
         failure: str | None = None,
         groups: tuple[str, ...] = (),
+        import_seconds: float | None = None,
     ) -> PluginRecord:
         """Return a copy with the facts learnt from loading the plugin."""
         return dataclasses.replace(
@@ -89,6 +92,7 @@ class PluginRecord:
             kind=kind,
             failure=failure,
             groups=tuple(sorted(groups)),
+            import_seconds=import_seconds,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -119,6 +123,7 @@ class PluginRecord:
             kind=_optional_text(data["kind"]),
             failure=_optional_text(data["failure"]),
             groups=tuple(_text(g) for g in groups),
+            import_seconds=_optional_number(data["import_seconds"]),
         )
 
 
@@ -126,6 +131,14 @@ def _text(value: object) -> str:
     if not isinstance(value, str):
         raise TypeError(f"expected a string, got {value!r}")
     return value
+
+
+def _optional_number(value: object) -> float | None:
+    if value is None:
+        return None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise TypeError(f"expected a number, got {value!r}")
+    return float(value)
 
 
 def _optional_text(value: object) -> str | None:

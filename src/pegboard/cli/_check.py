@@ -1,0 +1,72 @@
+"""``plugins check [NAME]``: load plugins in child processes and report what is wrong."""
+
+from __future__ import annotations
+
+import click
+
+from pegboard._exit import ExitCode
+from pegboard._host import catalog_of, host_of, options
+from pegboard._probe import DEFAULT_TIMEOUT, CheckReport, check_plugin
+from pegboard.cli._names import plugin_name_argument
+from pegboard.cli._output import chosen_format, colour, emit, format_option
+
+
+@click.command()
+@plugin_name_argument(required=False)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds each check may take before the plugin counts as hanging.",
+)
+@format_option
+@click.pass_context
+def check(ctx: click.Context, name: str | None, timeout: float, output_format: str | None) -> None:
+    """Check plugins in child processes (all enabled ones, or NAME).
+
+    Each plugin is imported, started and asked for its health in a separate process under a
+    timeout, so a plugin that crashes, hangs or exits cannot take the checker down. Exits
+    with 4 when any plugin has a problem, 3 when NAME is not installed.
+    """
+    host = host_of(ctx)
+    catalog = catalog_of(ctx)
+    if name is None:
+        names = [
+            r.name
+            for r in catalog.records()
+            if r.usable and r.name not in catalog.selection.disabled
+        ]
+    else:
+        names = [name]
+    reports = [check_plugin(host.identity, n, timeout=timeout) for n in names]
+
+    def text() -> None:
+        for report in reports:
+            _print_text(report, quiet=options(ctx).quiet)
+        if not reports:
+            click.echo("No plugins to check.")
+
+    emit([r.to_json() for r in reports], chosen_format(ctx, output_format), text)
+    if any(not r.installed for r in reports):
+        ctx.exit(int(ExitCode.NOT_FOUND))
+    if any(not r.ok for r in reports):
+        ctx.exit(int(ExitCode.PLUGIN_FAILED))
+
+
+def _print_text(report: CheckReport, *, quiet: bool) -> None:
+    mark = colour("ok", fg="green") if report.ok else colour("FAILED", fg="red")
+    version = f" {report.version}" if report.version else ""
+    click.echo(f"{report.name}{version}: {mark}")
+    for problem in report.problems:
+        click.echo(f"  problem: {problem}")
+    if quiet:
+        return
+    if report.import_seconds is not None:
+        click.echo(f"  import time: {report.import_seconds * 1000:.1f} ms")
+    if report.hooks:
+        click.echo(f"  hooks: {', '.join(report.hooks)}")
+    for command, text in report.commands.items():
+        click.echo(f"  command: {command}  {text}".rstrip())
+    if report.health is not None:
+        click.echo(f"  health: {report.health}")
