@@ -16,6 +16,7 @@ from pegboard._records import PluginRecord
 from pegboard._state import PluginStates
 from pegboard._timing import SLOW, import_seconds
 from pegboard.cli._check import check
+from pegboard.cli._manage import install, new, uninstall
 from pegboard.cli._names import find_record, plugin_name_argument
 from pegboard.cli._output import chosen_format, colour, emit, format_option, table
 
@@ -197,4 +198,5 @@ def _milliseconds(seconds: float | None) -> str:
     return text + " (slow)" if seconds >= SLOW else text
 
 
-plugins.add_command(check)
+for _command in (check, install, uninstall, new):
+    plugins.add_command(_command)

@@ -1,0 +1,99 @@
+"""``plugins install``, ``plugins uninstall`` and ``plugins new``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from pegboard._host import catalog_of, host_of, options
+from pegboard._install import Installer
+from pegboard._probe import check_plugin
+from pegboard.cli._names import plugin_name_argument
+
+
+@click.command()
+@click.argument("specs", nargs=-1, required=True)
+@click.option("--force", is_flag=True, help="Keep plugins that fail their check.")
+@click.option("-U", "--upgrade", is_flag=True, help="Upgrade already installed distributions.")
+@click.pass_context
+def install(ctx: click.Context, specs: tuple[str, ...], force: bool, upgrade: bool) -> None:
+    """Install plugins: PyPI names (with a version specifier), local paths or wheels.
+
+    pip (or uv, when on PATH) installs into this host's own interpreter. Each newly installed
+    plugin is then checked in a child process; if one fails, the install is rolled back
+    unless --force. A distribution that provides no plugin for this host is refused.
+    """
+    host = host_of(ctx)
+    identity = host.identity
+    installer = Installer(
+        identity.name,
+        python=sys.executable,
+        protected=[identity.distribution],
+        quiet=options(ctx).quiet,
+    )
+
+    def verify(name: str) -> str | None:
+        report = check_plugin(identity, name)
+        return None if report.ok else "; ".join(report.problems)
+
+    changes = installer.install(list(specs), verify=verify, force=force, upgrade=upgrade)
+    if not changes:
+        click.echo("Nothing to do: the requirements are already installed.")
+    for change in changes:
+        was = f" (was {change.previous_version})" if change.previous_version else ""
+        provides = f": plugins {', '.join(change.plugins)}" if change.plugins else ""
+        click.echo(f"Installed {change.distribution} {change.version}{was}{provides}")
+
+
+@click.command()
+@plugin_name_argument(nargs=-1)
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def uninstall(ctx: click.Context, names: tuple[str, ...], yes: bool) -> None:
+    """Uninstall plugins, by plugin name or distribution name.
+
+    Only distributions that provide a plugin of this host are removed; the host itself,
+    pegboard, pip and unrelated packages are refused. Plugin code is never imported.
+    """
+    if not names:
+        raise click.UsageError("Name at least one plugin to uninstall.")
+    identity = host_of(ctx).identity
+    installer = Installer(
+        identity.name,
+        python=sys.executable,
+        protected=[identity.distribution],
+        quiet=options(ctx).quiet,
+    )
+    chosen = installer.resolve_uninstall(list(names))
+    for distribution, plugins in chosen.items():
+        click.echo(f"{distribution}: provides {', '.join(plugins)}")
+    if not yes:
+        click.confirm("Uninstall these distributions?", abort=True, err=True)
+    installer.uninstall(list(chosen))
+    click.echo(f"Uninstalled {', '.join(chosen)}.")
+
+
+@click.command()
+@click.argument("name")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Where to create it.")
+@click.option("--force", is_flag=True, help="Overwrite the files of an existing project.")
+@click.pass_context
+def new(ctx: click.Context, name: str, directory: str | None, force: bool) -> None:
+    """Create a new plugin project NAME, ready to install and test."""
+    from pegboard._scaffold import create_plugin_project
+
+    catalog = catalog_of(ctx)
+    host = catalog.host
+    result = create_plugin_project(
+        name,
+        directory,
+        host=host.name,
+        host_distribution=host.distribution,
+        host_version=host.version,
+        api_version=host.api_version,
+        force=force,
+    )
+    click.echo(f"Created {result.distribution} in {result.root}")
+    if not options(ctx).quiet:
+        click.echo(f"Next: {host.name} plugins install {result.root}")
