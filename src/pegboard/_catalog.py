@@ -38,6 +38,8 @@ class HostIdentity:
     distribution: str
     hookspecs: tuple[Any, ...] = ()
     reserved: frozenset[str] = frozenset()
+    startup_timeout: float = 10.0
+    """Seconds each plugin's ``startup`` may take before it is marked FAILED."""
     telemetry: Telemetry | None = None
     """Where the registry sends events; by default a JSON-lines file named by
     ``<PREFIX>_TELEMETRY_FILE`` if set, else memory only."""
@@ -203,6 +205,7 @@ class Catalog:
             fresh,
             api_version=self.host.api_version,
             startup_context=self,
+            startup_timeout=self.host.startup_timeout,
         )
         updates = {}
         for loaded in outcomes:
@@ -236,7 +239,7 @@ def _learnt(loaded: LoadedPlugin, registry: Registry) -> PluginRecord:
         return record.learn(
             help=None,
             hooks=(),
-            kind="failed",
+            kind="incompatible" if loaded.incompatible else "failed",
             failure=loaded.error,
             import_seconds=loaded.seconds,
         )
@@ -252,4 +255,5 @@ def _learnt(loaded: LoadedPlugin, registry: Registry) -> PluginRecord:
         kind=kind,
         groups=loaded.groups,
         import_seconds=loaded.seconds,
+        failure=loaded.error,  # e.g. its startup failed; cleared by the next good load
     )

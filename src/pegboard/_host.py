@@ -100,6 +100,7 @@ class Host:
     specification classes; ``distribution`` is the distribution plugins name in their
     ``Requires-Dist`` (default: ``name``). ``telemetry`` receives local events (plugin
     states, load times, hook failures, command durations); nothing leaves the machine.
+    ``startup_timeout`` bounds each plugin's ``startup``.
     """
 
     def __init__(
@@ -112,6 +113,7 @@ class Host:
         distribution: str | None = None,
         help: str | None = None,
         telemetry: Telemetry | None = None,
+        startup_timeout: float = 10.0,
     ):
         validate_name(name, what="host name")
         self._identity = HostIdentity(
@@ -121,6 +123,7 @@ class Host:
             distribution=distribution or name,
             hookspecs=tuple(hookspecs),
             telemetry=telemetry,
+            startup_timeout=startup_timeout,
         )
         self.help = help
         self._cli: HostGroup | None = None

@@ -121,10 +121,10 @@ def load_plugins(
             on_loaded(loaded)
     if any(loaded.error is None for loaded in outcomes):
         _call_lifecycle(registry, STARTUP, startup_timeout, {"ctx": startup_context})
-    failed = {name for name in registry.names() if registry.state(name) is PluginState.FAILED}
     for loaded in outcomes:
-        if loaded.error is None and loaded.record.name in failed:
-            loaded.error = registry.meta(loaded.record.name).get("reason")
+        name = loaded.record.name
+        if loaded.error is None and registry.state(name) is PluginState.FAILED:
+            loaded.error = registry.meta(name).get("reason")
     return outcomes
 
 

@@ -32,7 +32,7 @@ class PluginRecord:
     in the manifest, so later starts can show help and pick hook implementers without
     importing anything. ``hooks is None`` means "not learnt yet". ``kind`` is one of
     ``command`` (a Click command), ``typer``, ``plugin`` (an object with a command), ``hooks``
-    (an object without one) or ``failed`` (``failure`` says why).
+    (an object without one), ``failed`` or ``incompatible`` (``failure`` says why).
     """
 
     name: str
