@@ -177,7 +177,7 @@ def _probe(args: argparse.Namespace) -> CheckReport:
         report.traceback = report.traceback or registry.meta(record.name).get("traceback")
         return report
     report.hooks = registry.implemented_hooks(record.name)
-    report.commands = _commands(loaded.command)
+    report.commands = _commands(loaded.command, record.name)
     if HEALTH in report.hooks:
         outcomes = registry.call_hook_detailed_sync(HEALTH, timeout=args.timeout, offload_sync=True)
         for outcome in outcomes:
@@ -191,12 +191,13 @@ def _probe(args: argparse.Namespace) -> CheckReport:
     return report
 
 
-def _commands(command: Any) -> dict[str, str]:
+def _commands(command: Any, name: str) -> dict[str, str]:
+    """Return the command lines the plugin adds (it is mounted under its plugin name)."""
     if command is None:
         return {}
-    found = {command.name or "": command.get_short_help_str()}
-    for name, sub in sorted(getattr(command, "commands", {}).items()):
-        found[f"{command.name} {name}"] = sub.get_short_help_str()
+    found = {name: command.get_short_help_str()}
+    for sub_name, sub in sorted(getattr(command, "commands", {}).items()):
+        found[f"{name} {sub_name}"] = sub.get_short_help_str()
     return found
 
 
