@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -50,13 +50,21 @@ class HostIdentity:
         return f"{self.name}.plugins"
 
 
-@dataclass
 class Selection:
     """How this invocation narrows the installed plugins (flags and environment)."""
 
-    no_plugins: bool = False
-    only: frozenset[str] | None = None
-    disabled: frozenset[str] = frozenset()
+    __slots__ = ("disabled", "no_plugins", "only")
+
+    def __init__(
+        self,
+        *,
+        no_plugins: bool = False,
+        only: frozenset[str] | None = None,
+        disabled: frozenset[str] = frozenset(),
+    ):
+        self.no_plugins = no_plugins
+        self.only = only
+        self.disabled = disabled
 
     def allows(self, name: str) -> bool:
         """Whether plugin ``name`` may be loaded in this invocation."""
@@ -65,16 +73,21 @@ class Selection:
         return self.only is None or name in self.only
 
 
-@dataclass
 class Catalog:
-    """The manifest of one host plus this invocation's selection and loaded plugins."""
+    """The manifest of one host plus this invocation's selection and loaded plugins.
 
-    host: HostIdentity
-    selection: Selection = field(default_factory=Selection)
-    _manifest: Manifest | None = None
-    _registry: Registry | None = None
-    loaded: dict[str, LoadedPlugin] = field(default_factory=dict)
-    _groups: dict[str, click.Group] = field(default_factory=dict)
+    A plain class rather than a dataclass: it is built on every start, where each
+    generated dataclass costs import time.
+    """
+
+    def __init__(self, host: HostIdentity, selection: Selection | None = None):
+        self.host = host
+        self.selection = selection if selection is not None else Selection()
+        self.loaded: dict[str, LoadedPlugin] = {}
+        self._manifest: Manifest | None = None
+        self._registry: Registry | None = None
+        self._groups: dict[str, click.Group] = {}
+        self._selected: list[PluginRecord] | None = None
 
     @property
     def manifest(self) -> Manifest:
@@ -122,7 +135,12 @@ class Catalog:
         return self.manifest.by_name.get(name)
 
     def selected(self) -> list[PluginRecord]:
-        """Usable records this invocation may load."""
+        """Usable records this invocation may load (computed once per manifest change)."""
+        if self._selected is None:
+            self._selected = self._select()
+        return self._selected
+
+    def _select(self) -> list[PluginRecord]:
         if self.selection.no_plugins:
             return []
         return [
@@ -218,6 +236,7 @@ class Catalog:
             self.loaded[loaded.record.name] = loaded
             updates[loaded.record.name] = _learnt(loaded, self.registry)
         self.manifest.learn(updates)
+        self._selected = None
         return outcomes
 
     def failures(self) -> list[LoadedPlugin]:
@@ -234,14 +253,20 @@ class Catalog:
 
 
 def _learnt(loaded: LoadedPlugin, registry: Registry) -> PluginRecord:
+    """Return the record with what this load revealed.
+
+    The first import time is kept: a later import in a warm process says nothing about a
+    cold start, and rewriting the manifest for it would cost every command a file write.
+    """
     record = loaded.record
+    seconds = record.import_seconds if record.import_seconds is not None else loaded.seconds
     if loaded.error is not None and loaded.kind is None:
         return record.learn(
             help=None,
             hooks=(),
             kind="incompatible" if loaded.incompatible else "failed",
             failure=loaded.error,
-            import_seconds=loaded.seconds,
+            import_seconds=seconds,
         )
     command = loaded.command
     kind = loaded.kind or "failed"
@@ -254,6 +279,6 @@ def _learnt(loaded: LoadedPlugin, registry: Registry) -> PluginRecord:
         hooks=hooks,
         kind=kind,
         groups=loaded.groups,
-        import_seconds=loaded.seconds,
+        import_seconds=seconds,
         failure=loaded.error,  # e.g. its startup failed; cleared by the next good load
     )

@@ -18,6 +18,7 @@ The common case (no wrappers, no async implementations, no timing) has a loop of
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
@@ -242,13 +243,18 @@ def _in_daemon_thread(function: Callable[..., Any], args: list[Any]) -> asyncio.
         if not future.done():
             setter(value)
 
+    def hand_over(setter: Callable[[Any], object], value: Any) -> None:
+        # After a timeout the loop may be closed: then nobody waits for this result.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(deliver, setter, value)
+
     def run() -> None:
         try:
             value = function(*args)
         except BaseException as exc:  # handed to the awaiting side, which isolates it
-            loop.call_soon_threadsafe(deliver, future.set_exception, exc)
+            hand_over(future.set_exception, exc)
         else:
-            loop.call_soon_threadsafe(deliver, future.set_result, value)
+            hand_over(future.set_result, value)
 
     threading.Thread(target=run, name=f"pegboard-{function.__name__}", daemon=True).start()
     return future

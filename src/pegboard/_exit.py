@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import enum
 import sys
-import traceback
 from typing import IO, Any
 
 import click
@@ -73,6 +72,8 @@ class ReportedError(click.ClickException):
     def show(self, file: IO[Any] | None = None) -> None:
         stream = file if file is not None else sys.stderr
         if self.debug:
+            import traceback
+
             traceback.print_exception(self.error, file=stream)
         click.echo(f"Error: {self.error.message}", file=stream)
         if self.error.hint:

@@ -39,15 +39,17 @@ _OPTIONS_KEY: Final = "pegboard.options"
 _CATALOG_KEY: Final = "pegboard.catalog"
 
 
-@dataclasses.dataclass
 class Options:
     """Global options of one invocation, shared by every command through ``ctx.meta``."""
 
-    format: str = "text"
-    quiet: bool = False
-    debug: bool = False
-    no_plugins: bool = False
-    strict: bool = False
+    __slots__ = ("debug", "format", "no_plugins", "quiet", "strict")
+
+    def __init__(self) -> None:
+        self.format = "text"
+        self.quiet = False
+        self.debug = False
+        self.no_plugins = False
+        self.strict = False
 
 
 def options(ctx: click.Context) -> Options:

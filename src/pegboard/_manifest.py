@@ -81,11 +81,10 @@ class Manifest:
         name, target, distribution and version are unchanged.
         """
         stamps = fingerprint(self._sys_path)
-        cached = self._read()
-        if cached is not None and cached.get("fingerprint") == stamps:
-            self._set(_records(cached))
+        fresh, previous = self._read(stamps)
+        if fresh:
+            self._set(previous)
             return self.records
-        previous = _records(cached) if cached is not None else []
         learnt = {r.identity: r for r in previous if r.learnt}
         records: list[PluginRecord] = []
         for record in rebuild():
@@ -124,15 +123,16 @@ class Manifest:
         self._set(records)
         self._write(fingerprint(self._sys_path))
 
-    def _read(self) -> dict[str, Any] | None:
+    def _read(self, stamps: Fingerprint) -> tuple[bool, list[PluginRecord]]:
+        """Return (whether the file is fresh, its records); ([], False) if unusable."""
         try:
             with open(self.path, encoding="utf-8") as stream:
                 data = json.load(stream)
         except FileNotFoundError:
-            return None
+            return False, []
         except (OSError, ValueError) as exc:
             logger.info("manifest %s is unreadable (%s); rebuilding it", self.path, exc)
-            return None
+            return False, []
         if (
             not isinstance(data, dict)
             or data.get("schema") != SCHEMA
@@ -141,13 +141,13 @@ class Manifest:
             or not isinstance(data.get("plugins"), list)
         ):
             logger.info("manifest %s is from another version or host; rebuilding it", self.path)
-            return None
+            return False, []
         try:
-            _records(data)
+            records = _records(data)
         except (KeyError, TypeError, ValueError) as exc:
             logger.info("manifest %s is corrupt (%s); rebuilding it", self.path, exc)
-            return None
-        return data
+            return False, []
+        return data.get("fingerprint") == stamps, records
 
     def _write(self, stamps: Fingerprint) -> None:
         from pegboard._atomic import write_atomic

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 
 
 def env_prefix(host: str) -> str:
@@ -30,6 +31,8 @@ def config_dir(host: str) -> str:
     override = env(host, "CONFIG_DIR")
     if override:
         return override
+    if sys.platform == "linux":
+        return _xdg("XDG_CONFIG_HOME", ".config", host)
     import platformdirs
 
     return platformdirs.user_config_dir(host, appauthor=False)
@@ -40,6 +43,19 @@ def cache_dir(host: str) -> str:
     override = env(host, "CACHE_DIR")
     if override:
         return override
+    if sys.platform == "linux":
+        return _xdg("XDG_CACHE_HOME", ".cache", host)
     import platformdirs
 
     return platformdirs.user_cache_dir(host, appauthor=False)
+
+
+def _xdg(variable: str, default: str, host: str) -> str:
+    """Return what platformdirs returns on Linux, without importing it.
+
+    platformdirs pulls in ``pathlib`` and more, a cost every start of every host would pay
+    for two folder names; the XDG rule it applies on Linux is this one line (a test keeps
+    the two in agreement).
+    """
+    base = os.environ.get(variable, "").strip() or os.path.join(os.path.expanduser("~"), default)
+    return os.path.join(base, host)

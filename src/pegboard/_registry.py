@@ -334,6 +334,8 @@ class Registry:
         **kwargs: Any,
     ) -> list[HookOutcome]:
         """Run :meth:`call_hook_detailed` from code without a running event loop."""
+        if not self._prepared_hook(hook).plain and not self._prepared_hook(hook).wrappers:
+            return []  # nothing to run: spare the caller the cost of starting asyncio
         outcomes: list[HookOutcome] = _run(
             self.call_hook_detailed(
                 hook, timeout=timeout, errors=errors, offload_sync=offload_sync, **kwargs

@@ -1,0 +1,105 @@
+"""``plugins new``, ``install`` and ``uninstall`` end to end, in a throw-away environment."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import Venv
+
+
+@pytest.fixture
+def pegboard(venv: Venv, monkeypatch: pytest.MonkeyPatch) -> Venv:
+    """The temporary environment, with pip offline and no build isolation."""
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_NO_BUILD_ISOLATION", "0")  # pip's inverted spelling of "off"
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    return venv
+
+
+def cli(venv: Venv, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+    return venv.run("-m", "pegboard", *args, check=check, stdin=subprocess.DEVNULL)
+
+
+def make_project(root: Path, name: str, source: str, group: str = "pegboard.plugins") -> Path:
+    (root / "src" / name).mkdir(parents=True)
+    (root / "src" / name / "__init__.py").write_text(textwrap.dedent(source))
+    entry = f'[project.entry-points."{group}"]\n{name} = "{name}:plugin"\n' if group else ""
+    (root / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
+        f'[project]\nname = "{name}"\nversion = "1.0"\n{entry}'
+        '[tool.setuptools.packages.find]\nwhere = ["src"]\n'
+    )
+    return root
+
+
+def installed(venv: Venv) -> set[str]:
+    out = venv.run(
+        "-c",
+        "import importlib.metadata as m; print([d.metadata['Name'] for d in m.distributions()])",
+    )
+    return set(eval(out.stdout))  # a list literal printed by Python itself
+
+
+def test_new_install_run_check_uninstall(pegboard: Venv, tmp_path: Path) -> None:
+    project = tmp_path / "hello-project"
+    created = cli(pegboard, "plugins", "new", "hello", "--dir", str(project))
+    assert created.returncode == 0, created.stderr
+    assert "Created pegboard-hello" in created.stdout
+    again = cli(pegboard, "plugins", "new", "hello", "--dir", str(project))
+    assert again.returncode == 1
+    assert "--force" in again.stderr
+
+    result = cli(pegboard, "plugins", "install", str(project))
+    assert result.returncode == 0, result.stderr
+    assert "Installed pegboard-hello 0.1.0: plugins hello" in result.stdout
+    assert cli(pegboard, "hello", "--name", "Ada").stdout == "Hello, Ada!\n"
+    listed = json.loads(cli(pegboard, "plugins", "list", "--format", "json").stdout)
+    assert [row["name"] for row in listed] == ["hello"]
+    assert cli(pegboard, "plugins", "check", "hello").returncode == 0
+
+    # The scaffold's own tests pass in the environment it was installed into.
+    tests = pegboard.run(
+        "-m", "pytest", "-q", "-p", "no:cacheprovider", str(project / "tests"), check=False
+    )
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+
+    removed = cli(pegboard, "plugins", "uninstall", "hello", "--yes")
+    assert removed.returncode == 0, removed.stderr
+    assert "pegboard-hello" not in installed(pegboard)
+    assert cli(pegboard, "hello").returncode == 3
+
+
+@pytest.mark.parametrize("name", ["pegboard", "pip", "setuptools"])
+def test_uninstall_refuses_what_is_not_a_plugin(pegboard: Venv, name: str) -> None:
+    result = cli(pegboard, "plugins", "uninstall", name, "--yes")
+    assert result.returncode == 1
+    assert "Refusing to uninstall" in result.stderr or "No plugin" in result.stderr
+
+
+def test_install_refuses_a_distribution_without_plugins(pegboard: Venv, tmp_path: Path) -> None:
+    project = make_project(tmp_path / "plain", "plainlib", "plugin = 1", group="")
+    result = cli(pegboard, "plugins", "install", str(project))
+    assert result.returncode == 1
+    assert "provides no plugin for pegboard" in result.stderr
+    assert "plainlib" not in installed(pegboard)
+
+
+def test_a_plugin_failing_its_check_is_rolled_back_unless_forced(
+    pegboard: Venv, tmp_path: Path
+) -> None:
+    project = make_project(tmp_path / "broken", "brokenplug", "import not_a_module\nplugin = 1")
+    result = cli(pegboard, "plugins", "install", str(project))
+    assert result.returncode == 1
+    assert "failed their check and were rolled back" in result.stderr
+    assert "not_a_module" in result.stderr
+    assert "brokenplug" not in installed(pegboard)
+    forced = cli(pegboard, "plugins", "install", "--force", str(project))
+    assert forced.returncode == 0, forced.stderr
+    assert "brokenplug" in installed(pegboard)
+    # A broken plugin never blocks its own removal.
+    assert cli(pegboard, "plugins", "uninstall", "brokenplug", "--yes").returncode == 0
