@@ -5,42 +5,56 @@ from __future__ import annotations
 import os
 import platform
 import sys
-from typing import Any
+from typing import Any, Final
 
 import click
 
 from pegboard._exit import ExitCode
 from pegboard._host import catalog_of
-from pegboard._state import PluginStates
-from pegboard._timing import SLOW
 from pegboard._version import __version__
-from pegboard.cli._output import chosen_format, colour, emit, format_option
-from pegboard.cli._plugins import plugin_row
+from pegboard.cli._output import (
+    ACTIVE,
+    chosen_format,
+    colour,
+    emit,
+    format_option,
+    is_quiet,
+    milliseconds,
+    needs_attention,
+    plugin_row,
+    quiet_option,
+    user_states,
+)
 
-SLOWEST = 5
+SLOWEST: Final = 5
 """How many of the slowest plugins to show."""
 
 
 @click.command()
 @format_option
+@quiet_option
 @click.pass_context
-def doctor(ctx: click.Context, output_format: str | None) -> None:
+def doctor(ctx: click.Context, output_format: str | None, quiet: bool) -> None:
     """Check the installation and report problems.
 
-    Shows the Python and pegboard versions, where the manifest and state files are and whether
-    they are healthy, plugins that failed or were refused, and the slowest plugins by import
-    time. Exits with 1 when something needs attention, 0 when all is well.
+    Shows the Python and pegboard versions, the host, where the manifest and state files are
+    and whether they are healthy, enabled plugins that failed or were refused (with the
+    reason), and the slowest plugins by import time. Enabled plugins never loaded before are
+    loaded once, isolated, as --help would, so their failures show up.
+
+    Exit status: 0 when all is well, 1 when something needs attention. With --quiet only the
+    problems are printed.
     """
-    catalog = catalog_of(ctx)
-    host = catalog.host
-    states = PluginStates.for_host(host.name)
+    states = user_states(ctx)  # first: a corrupt state file must show up in this report
     disabled = states.disabled()
+    catalog = catalog_of(ctx)
     manifest = catalog.manifest
-    catalog.learn(catalog.selected())  # as --help would: failures show up once, isolated
+    catalog.learn(catalog.selected())
     rows = [plugin_row(record, disabled) for record in catalog.records()]
-    problems = [row for row in rows if row["state"] not in {"active", "discovered", "inactive"}]
-    timed = [row for row in rows if row["import_seconds"] is not None and row["enabled"]]
+    problems = [row for row in rows if row["enabled"] and needs_attention(row)]
+    timed = [row for row in rows if row["state"] == ACTIVE and row["import_seconds"] is not None]
     slowest = sorted(timed, key=lambda row: -row["import_seconds"])[:SLOWEST]
+    host = catalog.host
     report: dict[str, Any] = {
         "python": f"{platform.python_version()} ({sys.executable})",
         "pegboard": __version__,
@@ -55,38 +69,35 @@ def doctor(ctx: click.Context, output_format: str | None) -> None:
             "path": states.path,
             "exists": os.path.exists(states.path),
             "disabled": sorted(disabled),
-            "notices": states.notices,
+            "notices": list(states.notices),
         },
         "problems": [
-            {"name": r["name"], "state": r["state"], "reason": r["reason"]} for r in problems
+            {"name": row["name"], "state": row["state"], "reason": row["reason"]}
+            for row in problems
         ],
-        "slowest": [{"name": r["name"], "import_seconds": r["import_seconds"]} for r in slowest],
+        "slowest": [
+            {"name": row["name"], "import_seconds": row["import_seconds"]} for row in slowest
+        ],
     }
     report["ok"] = not problems and not states.notices and report["manifest"]["writable"]
 
     def text() -> None:
-        click.echo(f"Python:      {report['python']}")
-        click.echo(f"pegboard:    {__version__}")
-        click.echo(f"Host:        {host.name} {host.version} (plugin API {host.api_version})")
-        state = "writable" if report["manifest"]["writable"] else colour("NOT writable", fg="red")
-        click.echo(f"Manifest:    {manifest.path} ({len(manifest.records)} plugins, {state})")
-        click.echo(
-            f"State file:  {states.path}"
-            + ("" if report["state_file"]["exists"] else " (none yet)")
-        )
+        if not is_quiet(ctx, quiet):
+            _print_setup(report)
         for notice in states.notices:
-            click.echo(colour(f"  {notice}", fg="yellow"))
-        if disabled:
-            click.echo(f"Disabled:    {', '.join(sorted(disabled))}")
+            click.echo(colour(f"State file: {notice}", fg="yellow"))
+        if not report["manifest"]["writable"]:
+            click.echo(colour("Manifest: its folder is not writable; starts stay slow.", fg="red"))
         if problems:
-            click.echo(colour(f"Problems ({len(problems)}):", fg="red"))
+            click.echo(colour(f"Plugins needing attention ({len(problems)}):", fg="red"))
             for row in problems:
                 click.echo(f"  {row['name']} [{row['state']}]: {row['reason']}")
+        if is_quiet(ctx, quiet):
+            return
         if slowest:
             click.echo("Slowest imports:")
             for row in slowest:
-                mark = " (slow)" if row["import_seconds"] >= SLOW else ""
-                click.echo(f"  {row['name']}: {row['import_seconds'] * 1000:.1f} ms{mark}")
+                click.echo(f"  {row['name']}: {milliseconds(row['import_seconds'])}")
         click.echo("All good." if report["ok"] else "Something needs attention (see above).")
 
     emit(report, chosen_format(ctx, output_format), text)
@@ -94,8 +105,26 @@ def doctor(ctx: click.Context, output_format: str | None) -> None:
         ctx.exit(int(ExitCode.FAILED))
 
 
+def _print_setup(report: dict[str, Any]) -> None:
+    host, manifest, state_file = report["host"], report["manifest"], report["state_file"]
+    freshness = "rebuilt now" if manifest["rebuilt_now"] else "fresh"
+    click.echo(f"Python:      {report['python']}")
+    click.echo(f"pegboard:    {report['pegboard']}")
+    click.echo(f"Host:        {host['name']} {host['version']} (plugin API {host['api_version']})")
+    click.echo(f"Manifest:    {manifest['path']} ({manifest['plugins']} plugins, {freshness})")
+    exists = "" if state_file["exists"] else " (none yet: every plugin is enabled)"
+    click.echo(f"State file:  {state_file['path']}{exists}")
+    if state_file["disabled"]:
+        click.echo(f"Disabled:    {', '.join(state_file['disabled'])}")
+
+
 def _writable(path: str) -> bool:
-    folder = os.path.dirname(path)
-    while folder and not os.path.exists(folder):
+    """Whether the manifest can be (re)written: an atomic replace needs its folder writable.
+
+    A folder that does not exist yet is created on the first write, so its nearest existing
+    parent decides.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    while not os.path.isdir(folder) and os.path.dirname(folder) != folder:
         folder = os.path.dirname(folder)
-    return os.access(path if os.path.exists(path) else folder or ".", os.W_OK)
+    return os.access(folder, os.W_OK)

@@ -1,25 +1,47 @@
-"""Output of the management commands: aligned text tables, JSON and YAML.
+"""Output of the management commands: plugin rows, aligned text tables, JSON and YAML.
 
-JSON and YAML are stable interfaces (scripts parse them); their shapes are:
+Text is for people and may change. JSON and YAML are stable interfaces (scripts parse them);
+keys are sorted and their shapes are:
 
 ``plugins list``
-    an array of objects ``{"name", "version", "state", "enabled", "distribution", "kind",
-    "reason", "import_seconds"}``; ``state`` is one of ``active``, ``inactive`` (disabled by the
-    user), ``failed``, ``discovered`` (never loaded yet), ``incompatible``, ``invalid``,
-    ``reserved``, ``duplicate``, ``corrupt``; ``reason`` is null when there is nothing to
-    say; ``import_seconds`` is null unless known.
+    an array of objects, one per plugin (with ``--all``, one per discovered entry point)::
+
+        {"name": str, "version": str, "state": str, "enabled": bool,
+         "distribution": str, "kind": str | null, "reason": str | null,
+         "import_seconds": float | null}
+
+    ``state`` is one of :data:`STATES`: ``active`` (usable and enabled), ``inactive``
+    (disabled by the user), ``failed`` (an earlier load or startup failed), or a refusal:
+    ``incompatible`` (by its ``Requires-Dist`` on the host, or its ``requires_api_version``
+    found at an earlier load), ``invalid``, ``reserved``, ``duplicate``, ``corrupt``.
+    ``reason`` says why a plugin is refused or failed, and is null when there is nothing to
+    say. ``kind`` is ``command``, ``typer``, ``plugin``, ``hooks``, ``failed`` or
+    ``incompatible``, and null until the plugin has been loaded once. ``import_seconds`` is
+    the import time learnt at the first load, or null; with ``--timings`` it is measured
+    afresh in a child process (null when the import fails or times out) and each object also
+    has ``"slow": bool | null`` (more than 0.1 s; null when the time is unknown).
 ``plugins info NAME``
-    one object with the keys above plus ``target``, ``help``, ``hooks``, ``groups`` and
-    ``failure`` (the last load failure, or null).
+    one object with the keys of a list entry plus ``"verdict"`` (``ok`` or the refusal),
+    ``"target"`` (the entry point's ``module:attribute``), ``"help"`` (its command's short
+    help, or null), ``"hooks"`` (names of the hooks it implements; null until loaded once),
+    ``"groups"`` (command groups it adds subcommands to), ``"failure"`` (the last load
+    failure, or null) and ``"slow"``; ``import_seconds`` is measured in a child process.
 ``plugins check``
     an array of objects ``{"ok", "name", "problems", "installed", "distribution", "version",
     "verdict", "kind", "import_seconds", "seconds", "hooks", "commands", "health", "output",
     "traceback"}``.
 ``doctor``
-    one object ``{"ok", "python", "pegboard", "host", "manifest", "state_file", "problems",
-    "slowest"}``.
+    one object::
 
-Colour is used only when stdout is a terminal and ``NO_COLOR`` is unset.
+        {"ok": bool, "python": str, "pegboard": str,
+         "host": {"name": str, "version": str, "api_version": str},
+         "manifest": {"path": str, "plugins": int, "rebuilt_now": bool, "writable": bool},
+         "state_file": {"path": str, "exists": bool, "disabled": [str], "notices": [str]},
+         "problems": [{"name": str, "state": str, "reason": str | null}],
+         "slowest": [{"name": str, "import_seconds": float}]}
+
+``--quiet`` changes only the text output. Colour is used only when stdout is a terminal and
+``NO_COLOR`` is unset.
 """
 
 from __future__ import annotations
@@ -27,15 +49,79 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Collection, Sequence
+from typing import Any, Final
 
 import click
 
 from pegboard._errors import PegboardError
-from pegboard._host import FORMATS, options
+from pegboard._host import FORMATS, host_of, options
+from pegboard._records import PluginRecord, Verdict
+from pegboard._state import PluginStates
+from pegboard._timing import SLOW
 
 Row = dict[str, Any]
+"""One plugin (or report) as printed: the JSON shapes above."""
+
+ACTIVE: Final = "active"
+INACTIVE: Final = "inactive"
+FAILED: Final = "failed"
+STATES: Final = frozenset({ACTIVE, INACTIVE, FAILED}) | {
+    verdict.value for verdict in Verdict if verdict is not Verdict.OK
+}
+"""Every ``state`` a plugin row can have; all but active and inactive need attention."""
+
+
+def user_states(ctx: click.Context) -> PluginStates:
+    """Return the host's enable/disable choices, read now, with their notices on stderr.
+
+    Call it before the catalog is built: whichever reads a corrupt state file first moves it
+    aside and says so, so reading it here first keeps the notice (said once) in the
+    command's own hands.
+    """
+    states = PluginStates.for_host(host_of(ctx).name)
+    states.disabled()
+    for notice in states.notices:
+        click.echo(f"Warning: {notice}", err=True)
+    return states
+
+
+def plugin_state(record: PluginRecord, disabled: Collection[str]) -> str:
+    """Return ``record``'s state from the manifest and the state file, never from loading.
+
+    A refusal from metadata wins over the user's choice: an incompatible plugin stays
+    incompatible whether or not it is disabled. What an earlier load learnt comes next: kind
+    ``incompatible`` (its ``requires_api_version``), or a ``failure`` (at import, or later in
+    its ``startup``).
+    """
+    if not record.usable:
+        return record.verdict.value
+    if record.name in disabled:
+        return INACTIVE
+    if record.kind == Verdict.INCOMPATIBLE.value:
+        return Verdict.INCOMPATIBLE.value
+    if record.kind == FAILED or record.failure is not None:
+        return FAILED
+    return ACTIVE
+
+
+def plugin_row(record: PluginRecord, disabled: Collection[str]) -> Row:
+    """Describe one record in the ``plugins list`` shape."""
+    return {
+        "name": record.name,
+        "version": record.version,
+        "state": plugin_state(record, disabled),
+        "enabled": record.name not in disabled,
+        "distribution": record.distribution,
+        "kind": record.kind,
+        "reason": record.reason or record.failure,
+        "import_seconds": record.import_seconds,
+    }
+
+
+def needs_attention(row: Row) -> bool:
+    """Whether a plugin row shows a problem the user should act on."""
+    return row["state"] not in {ACTIVE, INACTIVE}
 
 
 def format_option(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -49,9 +135,21 @@ def format_option(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
+def quiet_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``-q/--quiet`` to a data-printing command (the global option also applies)."""
+    return click.option(
+        "-q", "--quiet", is_flag=True, help="Print only the essentials (text output only)."
+    )(function)
+
+
 def chosen_format(ctx: click.Context, output_format: str | None) -> str:
     """Return the command's format: its own option, else the global one."""
     return output_format or options(ctx).format
+
+
+def is_quiet(ctx: click.Context, quiet: bool) -> bool:
+    """Return whether the command's or the global ``--quiet`` was given."""
+    return quiet or options(ctx).quiet
 
 
 def emit(data: Any, fmt: str, text: Callable[[], None]) -> None:
@@ -65,28 +163,34 @@ def emit(data: Any, fmt: str, text: Callable[[], None]) -> None:
 
 
 def dump_yaml(data: Any) -> str:
-    """Return ``data`` as YAML; PyYAML is imported only here."""
+    """Return ``data`` as YAML; PyYAML is imported only here, as it is an optional extra."""
     try:
         import yaml
     except ImportError as exc:
         raise PegboardError(
             "YAML output needs the PyYAML package, which is not installed.",
-            hint="Install it with `pip install pyyaml`, or use --format json.",
+            hint="Install it with `pip install pyyaml` (or pegboard[yaml]), or use --format json.",
         ) from exc
     text: str = yaml.safe_dump(data, sort_keys=True, default_flow_style=False)
     return text
 
 
 def table(rows: Sequence[Row], columns: Sequence[tuple[str, str]]) -> str:
-    """Return ``rows`` as an aligned text table with the given (key, header) columns."""
+    """Return ``rows`` as an aligned text table with the given (key, header) columns.
+
+    Cells may be styled: widths are measured without the escape codes, so colour does not
+    break the alignment.
+    """
     cells = [[header.upper() for _, header in columns]]
     cells += [["" if row.get(key) is None else str(row[key]) for key, _ in columns] for row in rows]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+    widths = [max(len(click.unstyle(line[i])) for line in cells) for i in range(len(columns))]
+    return "\n".join(
+        "  ".join(
+            cell + " " * (width - len(click.unstyle(cell)))
+            for cell, width in zip(line, widths, strict=True)
+        ).rstrip()
         for line in cells
-    ]
-    return "\n".join(lines)
+    )
 
 
 def colour(text: str, **style: Any) -> str:
@@ -94,3 +198,28 @@ def colour(text: str, **style: Any) -> str:
     if os.environ.get("NO_COLOR") or not sys.stdout.isatty():
         return text
     return click.style(text, **style)
+
+
+def styled_state(state: str) -> str:
+    """Return a state for text output: problems in red, disabled in yellow."""
+    if state == ACTIVE:
+        return state
+    return colour(state, fg="yellow" if state == INACTIVE else "red")
+
+
+def short_reason(reason: str | None) -> str | None:
+    """Return what went wrong without the advice; reasons read "what; what to do"."""
+    return reason.partition("; ")[0] if reason else reason
+
+
+def timing(seconds: float | None) -> Row:
+    """Return the keys a measured import adds to a row; ``slow`` is null when it is unknown."""
+    return {"import_seconds": seconds, "slow": None if seconds is None else seconds > SLOW}
+
+
+def milliseconds(seconds: float | None) -> str:
+    """Return an import time for text output, marking slow ones."""
+    if seconds is None:
+        return "-"
+    text = f"{seconds * 1000:.1f} ms"
+    return text + " " + colour("(slow)", fg="yellow") if seconds > SLOW else text

@@ -1,63 +1,81 @@
-"""``plugins``: list, inspect, enable and disable plugins, without importing plugin code.
+"""``plugins``: list, inspect, enable and disable a host's plugins without importing them.
 
 Listing, inspecting, enabling and disabling read the manifest and the state file only, so a
-broken plugin can never block its own removal. Import times come from the manifest (learnt at
-first load) or, with ``--timings``, from fresh child processes.
+broken plugin can never block its own inspection or removal. Import times come from the
+manifest (learnt at the first load) or are measured in fresh child processes (``list
+--timings``, ``info``), so a plugin that hangs or prints cannot disturb the host.
+
+The group is assembled here; each further subcommand lives in its own module and joins with
+one ``plugins.add_command(...)`` line at the bottom.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Final
 
 import click
 
 from pegboard._host import catalog_of, options
 from pegboard._records import PluginRecord
-from pegboard._state import PluginStates
-from pegboard._timing import SLOW, import_seconds
+from pegboard._timing import import_seconds
 from pegboard.cli._check import check
 from pegboard.cli._manage import install, new, uninstall
 from pegboard.cli._names import find_record, plugin_name_argument
-from pegboard.cli._output import chosen_format, colour, emit, format_option, table
+from pegboard.cli._output import (
+    ACTIVE,
+    chosen_format,
+    emit,
+    format_option,
+    is_quiet,
+    milliseconds,
+    plugin_row,
+    quiet_option,
+    short_reason,
+    styled_state,
+    table,
+    timing,
+    user_states,
+)
 
-_COLUMNS = (
+_COLUMNS: Final = (
     ("name", "name"),
     ("version", "version"),
     ("state", "state"),
     ("distribution", "distribution"),
     ("reason", "reason"),
 )
+_IMPORT_COLUMN: Final = ("import", "import time")
 
+_INFO_LABELS: Final = (
+    ("name", "Name"),
+    ("version", "Version"),
+    ("state", "State"),
+    ("reason", "Reason"),
+    ("distribution", "Distribution"),
+    ("target", "Entry point"),
+    ("kind", "Kind"),
+    ("help", "Command help"),
+    ("groups", "Command groups"),
+    ("hooks", "Hooks"),
+    ("import_seconds", "Import time"),
+    ("failure", "Last failure"),
+)
 
-def plugin_row(record: PluginRecord, disabled: frozenset[str]) -> dict[str, Any]:
-    """Describe one record for ``list``/``info`` (the JSON shape in ``_output``)."""
-    enabled = record.name not in disabled
-    reason = record.reason or record.failure
-    if not record.usable:
-        state = record.verdict.value
-    elif not enabled:
-        state, reason = "inactive", "disabled by the user"
-    elif record.kind == "failed":
-        state = "failed"
-    elif not record.learnt:
-        state = "discovered"  # never loaded yet: nothing known beyond its metadata
-    else:
-        state = "active"
-    return {
-        "name": record.name,
-        "version": record.version,
-        "state": state,
-        "enabled": enabled,
-        "distribution": record.distribution,
-        "kind": record.kind,
-        "reason": reason,
-        "import_seconds": record.import_seconds,
-    }
+IMPORT_TIMEOUT: Final = 10.0
+"""Default seconds a measured import may take before the plugin counts as hanging."""
+
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=IMPORT_TIMEOUT,
+    show_default=True,
+    help="Seconds a measured import may take; a plugin that takes longer has no time.",
+)
 
 
 @click.group()
 def plugins() -> None:
-    """List, inspect, check, install and manage plugins."""
+    """List, inspect, enable, disable, check, install and create plugins."""
 
 
 @plugins.command("list")
@@ -65,89 +83,106 @@ def plugins() -> None:
     "--all", "show_all", is_flag=True, help="Include failed, disabled and refused plugins."
 )
 @click.option(
-    "--timings", is_flag=True, help="Measure each plugin's import time in a child process."
+    "--timings",
+    is_flag=True,
+    help="Measure each plugin's import time in a child process and flag slow ones.",
 )
+@timeout_option
 @format_option
+@quiet_option
 @click.pass_context
 def list_plugins(
-    ctx: click.Context, show_all: bool, timings: bool, output_format: str | None
+    ctx: click.Context,
+    *,
+    show_all: bool,
+    timings: bool,
+    timeout: float,
+    output_format: str | None,
+    quiet: bool,
 ) -> None:
-    """List installed plugins with their version, state and distribution."""
-    catalog = catalog_of(ctx)
-    disabled = catalog.selection.disabled
-    rows = [plugin_row(record, disabled) for record in catalog.records()]
+    """List installed plugins: name, version, state, distribution and why any failed.
+
+    By default only active plugins (usable and enabled) are shown. Plugin code is not
+    imported, except in child processes with --timings. With --quiet, print names only.
+    """
+    disabled = user_states(ctx).disabled()
+    pairs = [(record, plugin_row(record, disabled)) for record in catalog_of(ctx).records()]
     if not show_all:
-        rows = [row for row in rows if row["state"] in {"active", "discovered"}]
+        pairs = [(record, row) for record, row in pairs if row["state"] == ACTIVE]
     if timings:
-        for row, record in zip(rows, _records_for(rows, catalog.records()), strict=True):
-            if record.usable:
-                row["import_seconds"] = import_seconds(record.target)
-    fmt = chosen_format(ctx, output_format)
+        for record, row in pairs:
+            row.update(timing(_measure(record, timeout)))
+    rows = [row for _, row in pairs]
 
     def text() -> None:
-        if options(ctx).quiet:
+        if is_quiet(ctx, quiet):
             for row in rows:
                 click.echo(row["name"])
-            return
-        if not rows:
-            hint = "" if show_all else " (use --all to include failed and disabled ones)"
-            click.echo(f"No plugins{hint}.")
-            return
-        columns: tuple[tuple[str, str], ...] = _COLUMNS
-        if timings:
-            columns = (*_COLUMNS[:3], ("import", "import ms"), *_COLUMNS[3:])
-            for row in rows:
-                row["import"] = _milliseconds(row["import_seconds"])
-        for row in rows:
-            if row["state"] not in {"active", "discovered"}:
-                row["state"] = colour(row["state"], fg="red" if row["enabled"] else "yellow")
-        click.echo(table(rows, columns))
+        elif not rows:
+            more = "" if show_all else " (use --all to include failed, disabled and refused ones)"
+            click.echo(f"No plugins{more}.")
+        else:
+            columns = (*_COLUMNS[:4], _IMPORT_COLUMN, _COLUMNS[4]) if timings else _COLUMNS
+            shown = [
+                row
+                | {
+                    "state": styled_state(row["state"]),
+                    "reason": short_reason(row["reason"]),
+                    "import": milliseconds(row["import_seconds"]),
+                }
+                for row in rows
+            ]
+            click.echo(table(shown, columns))
 
-    emit(rows, fmt, text)
+    emit(rows, chosen_format(ctx, output_format), text)
 
 
 @plugins.command("info")
 @plugin_name_argument()
+@timeout_option
 @format_option
+@quiet_option
 @click.pass_context
-def info(ctx: click.Context, name: str, output_format: str | None) -> None:
-    """Show everything known about plugin NAME."""
+def info(
+    ctx: click.Context, name: str, timeout: float, output_format: str | None, quiet: bool
+) -> None:
+    """Show everything known about plugin NAME.
+
+    Facts come from the manifest; the import time is measured in a child process, so the
+    plugin is never imported into this one.
+    """
+    disabled = user_states(ctx).disabled()
     record = find_record(ctx, name)
-    row = plugin_row(record, catalog_of(ctx).selection.disabled)
-    measured = import_seconds(record.target) if record.usable else None
-    row.update(
-        target=record.target,
-        help=record.help,
-        hooks=list(record.hooks) if record.hooks is not None else None,
-        groups=list(record.groups),
-        failure=record.failure,
-        import_seconds=measured if measured is not None else record.import_seconds,
+    seconds = _measure(record, timeout)
+    row = (
+        plugin_row(record, disabled)
+        | {
+            "verdict": record.verdict.value,
+            "target": record.target,
+            "help": record.help,
+            "hooks": list(record.hooks) if record.hooks is not None else None,
+            "groups": list(record.groups),
+            "failure": record.failure,
+        }
+        | timing(seconds)
     )
 
     def text() -> None:
-        labels = [
-            ("name", "Name"),
-            ("version", "Version"),
-            ("state", "State"),
-            ("distribution", "Distribution"),
-            ("target", "Entry point"),
-            ("kind", "Kind"),
-            ("help", "Command help"),
-            ("hooks", "Hooks"),
-            ("groups", "Command groups"),
-            ("import_seconds", "Import time"),
-            ("reason", "Reason"),
-        ]
-        for key, label in labels:
-            value = row[key]
-            if key == "hooks":
-                value = "not known yet (never loaded)" if value is None else ", ".join(value) or "-"
-            elif key == "groups":
-                value = ", ".join(value) or "-"
-            elif key == "import_seconds":
-                value = _milliseconds(value) + " ms" if value is not None else "unknown"
-            if value is not None:
-                click.echo(f"{label + ':':<15} {value}")
+        if is_quiet(ctx, quiet):
+            click.echo(f"{row['name']} {row['version']} {row['state']}")
+            return
+        shown = row | {
+            "state": styled_state(row["state"]) + ("" if row["enabled"] else " (disabled)"),
+            "hooks": "not known yet (never loaded)"
+            if row["hooks"] is None
+            else ", ".join(row["hooks"]) or "none",
+            "groups": ", ".join(row["groups"]) or None,
+            "import_seconds": milliseconds(seconds) if seconds is not None else "unknown",
+            "failure": None if row["failure"] == row["reason"] else row["failure"],
+        }
+        for key, label in _INFO_LABELS:
+            if shown[key] is not None:
+                click.echo(f"{label + ':':<15} {shown[key]}")
 
     emit(row, chosen_format(ctx, output_format), text)
 
@@ -156,47 +191,49 @@ def info(ctx: click.Context, name: str, output_format: str | None) -> None:
 @plugin_name_argument()
 @click.pass_context
 def enable(ctx: click.Context, name: str) -> None:
-    """Enable plugin NAME (plugins are enabled unless disabled)."""
-    _set_enabled(ctx, name, True)
+    """Enable plugin NAME again (plugins are enabled unless disabled)."""
+    _set_enabled(ctx, name, enabled=True)
 
 
 @plugins.command("disable")
 @plugin_name_argument()
 @click.pass_context
 def disable(ctx: click.Context, name: str) -> None:
-    """Disable plugin NAME: it will not be imported at all until enabled again."""
-    _set_enabled(ctx, name, False)
+    """Disable plugin NAME: its code is not imported at all until it is enabled again."""
+    _set_enabled(ctx, name, enabled=False)
 
 
-def _set_enabled(ctx: click.Context, name: str, enabled: bool) -> None:
-    catalog = catalog_of(ctx)
-    states = PluginStates.for_host(catalog.host.name)
-    # A plugin uninstalled while disabled can still be enabled, to clean up its entry.
-    if name not in states.disabled():
-        find_record(ctx, name)
+def _set_enabled(ctx: click.Context, name: str, *, enabled: bool) -> None:
+    """Persist the choice; a name must be installed unless it is being cleaned up."""
+    states = user_states(ctx)
+    # A plugin uninstalled while disabled must still be enabled, to clear its entry.
+    cleanup = name in states.disabled()
+    record = catalog_of(ctx).record(name) if cleanup else find_record(ctx, name)
     changed = states.set_enabled(name, enabled)
-    for notice in states.notices:
-        click.echo(f"Warning: {notice}", err=True)
-    word = "enabled" if enabled else "disabled"
     if options(ctx).quiet:
         return
+    word = "enabled" if enabled else "disabled"
     if changed:
         click.echo(f"{word.capitalize()} plugin {name!r}.")
     else:
         click.echo(f"Plugin {name!r} is already {word}.")
+    if enabled and record is not None and not record.usable:
+        click.echo(
+            f"Note: it is still not loaded: it is {record.verdict.value} ({record.reason}).",
+            err=True,
+        )
 
 
-def _records_for(rows: list[dict[str, Any]], records: list[PluginRecord]) -> list[PluginRecord]:
-    by_key = {(r.name, r.distribution): r for r in records}
-    return [by_key[(row["name"], row["distribution"])] for row in rows]
+def _measure(record: PluginRecord, timeout: float) -> float | None:
+    """Return the import time of a usable plugin, measured in a child process.
+
+    A child process gives an honest number and keeps a plugin that hangs, crashes or prints
+    away from this one; None when the import fails or outlasts ``timeout``.
+    """
+    return import_seconds(record.target, timeout=timeout) if record.usable else None
 
 
-def _milliseconds(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    text = f"{seconds * 1000:.1f}"
-    return text + " (slow)" if seconds >= SLOW else text
-
-
-for _command in (check, install, uninstall, new):
-    plugins.add_command(_command)
+plugins.add_command(check)
+plugins.add_command(install)
+plugins.add_command(uninstall)
+plugins.add_command(new)

@@ -1,0 +1,73 @@
+"""``completion SHELL`` and completion of plugin names, answered from the manifest."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import SiteDir
+from pegboard.cli import cli as pegboard_cli
+
+from .conftest import Invoke, add_command_plugin, imported
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_prints_clicks_script(invoke: Invoke, shell: str) -> None:
+    result = invoke("completion", shell)
+    assert result.exit_code == 0, result.output
+    assert f"_ACME_COMPLETE={shell}_complete" in result.stdout
+    assert "acme" in result.stdout
+
+
+def test_the_pegboard_script_uses_its_own_variable(invoke: Invoke) -> None:
+    result = invoke("completion", "bash", cli=pegboard_cli)
+    assert "_PEGBOARD_COMPLETE=bash_complete" in result.stdout
+    assert "complete -o nosort -F _pegboard_completion pegboard" in result.stdout
+
+
+def test_an_unknown_shell_is_a_usage_error(invoke: Invoke) -> None:
+    result = invoke("completion", "tcsh")
+    assert result.exit_code == 2
+    assert "'tcsh' is not one of 'bash', 'zsh', 'fish'" in result.stderr
+
+
+def complete(invoke: Invoke, words: str, prog: str = "acme", **kwargs: object) -> list[str]:
+    """Return the values bash completion offers for the last of ``words``."""
+    result = invoke(
+        env={
+            f"_{prog.upper()}_COMPLETE": "bash_complete",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+        },
+        **kwargs,
+    )
+    assert result.exit_code == 0, result.output
+    return [line.split(",", 1)[1] for line in result.stdout.splitlines()]
+
+
+@pytest.mark.parametrize("command", ["info", "enable", "disable"])
+def test_plugin_names_complete_without_importing_plugins(
+    invoke: Invoke, installed: SiteDir, command: str
+) -> None:
+    add_command_plugin(installed, "helper")
+    assert complete(invoke, f"acme plugins {command} hel") == ["hello", "helper"]
+    assert complete(invoke, f"acme plugins {command} ") == [
+        "broken",
+        "hello",
+        "helper",
+        "old",
+        "sleepy",
+    ]
+    assert not imported("acme_hello")
+    assert not imported("acme_helper")
+
+
+def test_pegboard_completes_its_own_plugin_names(invoke: Invoke, site: SiteDir) -> None:
+    add_command_plugin(site, "greet", group="pegboard.plugins", requires=())
+    add_command_plugin(site, "acmeonly")
+    names = complete(invoke, "pegboard plugins info ", prog="pegboard", cli=pegboard_cli)
+    assert names == ["greet"]
+
+
+def test_management_commands_complete(invoke: Invoke, site: SiteDir) -> None:
+    assert complete(invoke, "acme plugins l") == ["list"]
+    assert complete(invoke, "acme completion ") == ["bash", "zsh", "fish"]

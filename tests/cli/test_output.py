@@ -1,0 +1,144 @@
+"""Output formats: rows from records, tables, colour, JSON/YAML and the --format precedence."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+import pytest
+import yaml
+
+from conftest import SiteDir
+from pegboard._errors import PegboardError
+from pegboard._records import PluginRecord, Verdict
+from pegboard.cli._output import STATES, colour, dump_yaml, plugin_state, short_reason, table
+
+from .conftest import Invoke, add_command_plugin
+
+RECORD = PluginRecord("hello", "hello:cli", "acme-hello", "1.0")
+
+
+@pytest.mark.parametrize(
+    ("record", "disabled", "state"),
+    [
+        (RECORD, (), "active"),
+        (RECORD.learn(help="Hi.", hooks=(), kind="command"), (), "active"),
+        (RECORD, ("hello",), "inactive"),
+        (RECORD.learn(help=None, hooks=(), kind="failed", failure="boom"), (), "failed"),
+        (RECORD.learn(help=None, hooks=(), kind="failed", failure="x"), ("hello",), "inactive"),
+        (RECORD.learn(help="Hi.", hooks=(), kind="plugin", failure="startup raised"), (), "failed"),
+        (RECORD.learn(help=None, hooks=(), kind="incompatible", failure="API"), (), "incompatible"),
+        (RECORD.refuse(Verdict.INCOMPATIBLE, "old"), (), "incompatible"),
+        (RECORD.refuse(Verdict.INCOMPATIBLE, "old"), ("hello",), "incompatible"),
+        (RECORD.refuse(Verdict.INVALID, "bad"), (), "invalid"),
+        (RECORD.refuse(Verdict.RESERVED, "taken"), (), "reserved"),
+        (RECORD.refuse(Verdict.DUPLICATE, "twice"), (), "duplicate"),
+        (RECORD.refuse(Verdict.CORRUPT, "broken"), (), "corrupt"),
+    ],
+)
+def test_state_comes_from_the_record_and_the_state_file(
+    record: PluginRecord, disabled: tuple[str, ...], state: str
+) -> None:
+    assert plugin_state(record, disabled) == state
+    assert state in STATES
+
+
+def test_states_are_the_documented_ones() -> None:
+    assert sorted(STATES) == [
+        "active",
+        "corrupt",
+        "duplicate",
+        "failed",
+        "inactive",
+        "incompatible",
+        "invalid",
+        "reserved",
+    ]
+
+
+def test_table_aligns_styled_cells_by_their_visible_width() -> None:
+    rows: list[dict[str, Any]] = [
+        {"name": "a", "state": click.style("failed", fg="red"), "why": None},
+        {"name": "longer", "state": "active", "why": "x"},
+    ]
+    lines = table(rows, [("name", "name"), ("state", "state"), ("why", "why")]).splitlines()
+    assert [click.unstyle(line) for line in lines] == [
+        "NAME    STATE   WHY",
+        "a       failed",
+        "longer  active  x",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("reason", "short"),
+    [
+        ("it broke; reinstall it", "it broke"),
+        ("no advice here", "no advice here"),
+        (None, None),
+    ],
+)
+def test_short_reason_drops_the_advice(reason: str | None, short: str | None) -> None:
+    assert short_reason(reason) == short
+
+
+@pytest.mark.parametrize(
+    ("tty", "no_color", "styled"), [(True, None, True), (True, "1", False), (False, None, False)]
+)
+def test_colour_only_on_a_terminal_without_no_color(
+    monkeypatch: pytest.MonkeyPatch, tty: bool, no_color: str | None, styled: bool
+) -> None:
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: tty)
+    if no_color is None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    else:
+        monkeypatch.setenv("NO_COLOR", no_color)
+    assert (colour("x", fg="red") != "x") is styled
+
+
+@pytest.mark.parametrize(
+    ("args", "parse"),
+    [
+        (("--format", "json", "plugins", "list"), json.loads),
+        (("plugins", "list", "--format", "json"), json.loads),
+        (("--format", "yaml", "plugins", "list", "--format", "json"), json.loads),
+        (("--format", "json", "plugins", "list", "--format", "yaml"), yaml.safe_load),
+        (("plugins", "list", "--format", "yaml"), yaml.safe_load),
+    ],
+)
+def test_the_command_format_overrides_the_global_one(
+    invoke: Invoke, site: SiteDir, args: tuple[str, ...], parse: Callable[[str], Any]
+) -> None:
+    add_command_plugin(site, "hello")
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert [row["name"] for row in parse(result.stdout)] == ["hello"]
+
+
+@pytest.mark.parametrize(
+    "command", [("plugins", "list"), ("plugins", "info", "hello"), ("doctor",)]
+)
+def test_yaml_without_pyyaml_is_a_short_error(
+    invoke: Invoke, site: SiteDir, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    add_command_plugin(site, "hello")
+    monkeypatch.setitem(sys.modules, "yaml", None)  # makes "import yaml" raise ImportError
+    result = invoke("--format", "yaml", *command)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Error: YAML output needs the PyYAML package, which is not installed.",
+        "Install it with `pip install pyyaml` (or pegboard[yaml]), or use --format json.",
+    ]
+    with pytest.raises(PegboardError, match="needs the PyYAML package"):
+        dump_yaml([])
+
+
+def test_debug_shows_the_traceback(
+    invoke: Invoke, site: SiteDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "yaml", None)
+    result = invoke("--debug", "--format", "yaml", "plugins", "list")
+    assert result.exit_code == 1
+    assert "Traceback" in result.stderr
