@@ -10,6 +10,14 @@ from pegboard._registry import Registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+_Registration = tuple[str, str, Callable[..., Any], str | None]
+_MADE_BY_MODULE: dict[str, list[_Registration]] = {}
+"""Registrations made through the current container, by the module that made them.
+
+A module runs its decorators once per process; a second registry in the same process (a
+host run twice, tests) gets them through :func:`replay`.
+"""
+
 
 def command_group(
     name: str, *, version: str | None = None, registry: Registry | None = None
@@ -26,8 +34,12 @@ def command_group(
         validate_name(sub, what="command name")
 
         def decorate(function: F) -> F:
-            target = registry if registry is not None else _current_registry()
-            target.add_command(name, sub, function, version=version)
+            if registry is not None:
+                registry.add_command(name, sub, function, version=version)
+                return function
+            _current_registry().add_command(name, sub, function, version=version)
+            made = _MADE_BY_MODULE.setdefault(getattr(function, "__module__", ""), [])
+            made.append((name, sub, function, version))
             return function
 
         return decorate
@@ -39,3 +51,14 @@ def _current_registry() -> Registry:
     from pegboard import di
 
     return di.current().resolve(Registry)
+
+
+def replay(registry: Registry, package: str) -> None:
+    """Add to ``registry`` the commands that modules of ``package`` registered earlier."""
+    known = registry.commands()
+    for module, made in _MADE_BY_MODULE.items():
+        if module != package and not module.startswith(package + "."):
+            continue
+        for group, sub, function, version in made:
+            if (group, sub) not in known:
+                registry.add_command(group, sub, function, version=version)

@@ -102,6 +102,7 @@ def load_plugins(
     ``on_loaded`` sees each successfully imported plugin (the host learns help and hooks).
     """
     from pegboard import di
+    from pegboard._groups import replay
 
     outcomes = []
     for record in records:
@@ -111,6 +112,7 @@ def load_plugins(
         with di.scope() as container:
             container.provide(Registry, registry)
             loaded = import_plugin(record, api_version=api_version)
+        replay(registry, record.target.partition(":")[0].strip().split(".")[0])
         loaded.groups = tuple(sorted({group for group, _ in set(registry.commands()) - before}))
         outcomes.append(loaded)
         if loaded.error is None:

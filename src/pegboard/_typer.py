@@ -74,12 +74,18 @@ class TyperBridge(click.Command):
         words = [*(ctx.params.get("args") or ()), *ctx.args]
         command = self.inner
         inner_ctx = command.make_context(ctx.info_name, list(words), resilient_parsing=True)
-        # Walk into subcommands the words name, as Click's own completion does.
-        while hasattr(command, "resolve_command") and inner_ctx.args:
-            name, sub, rest = command.resolve_command(inner_ctx, inner_ctx.args)
+        # Walk into the subcommands the words name. This reads only the words themselves:
+        # where a context keeps the unparsed rest differs between Click releases.
+        while hasattr(command, "get_command"):
+            index = next((i for i, word in enumerate(words) if not word.startswith("-")), None)
+            sub = command.get_command(inner_ctx, words[index]) if index is not None else None
             if sub is None:
                 break
-            inner_ctx = sub.make_context(name, rest, parent=inner_ctx, resilient_parsing=True)
+            assert index is not None
+            name, words = words[index], words[index + 1 :]
+            inner_ctx = sub.make_context(
+                name, list(words), parent=inner_ctx, resilient_parsing=True
+            )
             command = sub
         return [
             CompletionItem(item.value, type=item.type, help=item.help)

@@ -1,0 +1,281 @@
+"""A host at run time: lazy imports, selection, execution hooks, Typer and command groups."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+import typer
+from click.testing import CliRunner, Result
+
+from conftest import SiteDir
+from pegboard._host import Host
+
+GROUP = "testhost.plugins"
+
+COMMAND = """
+import click
+
+@click.command()
+def cli():
+    '''Run {name}.'''
+    click.echo("{name} ran")
+"""
+
+OBSERVER = """
+import click, pegboard
+
+class Observer:
+    def startup(self, ctx):
+        click.echo("startup")
+
+    def shutdown(self):
+        click.echo("shutdown")
+
+    @pegboard.hookimpl
+    def pre_execute(self, name, args, kwargs):
+        click.echo(f"pre {name} {sorted(kwargs.items())}")
+
+    @pegboard.hookimpl
+    def post_execute(self, name, result):
+        click.echo(f"post {name} {result!r}")
+
+plugin = Observer()
+"""
+
+TYPER_APP = """
+import typer
+
+app = typer.Typer(help="Manage widgets.")
+
+@app.command()
+def add(name: str, count: int = 1):
+    '''Add widgets.'''
+    print(f"added {count} {name}")
+
+@app.command()
+def remove(name: str):
+    '''Remove a widget.'''
+    print(f"removed {name}")
+"""
+
+GROUPED = """
+import click, pegboard
+
+db = pegboard.command_group("db", version="2.0")
+
+@db("migrate")
+@click.option("--dry-run", is_flag=True)
+def migrate(dry_run):
+    '''Migrate the database.'''
+    click.echo(f"migrate dry_run={dry_run}")
+
+class Plugin:
+    version = "3.0"
+
+plugin = Plugin()
+"""
+
+
+def add_command(site: SiteDir, name: str) -> None:
+    site.add(
+        f"dist-{name}",
+        entry_points={GROUP: {name: f"{name}mod:cli"}},
+        modules={f"{name}mod": COMMAND.format(name=name)},
+    )
+
+
+def run(host: Host, *args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(host.cli, list(args), prog_name=host.name, env=env)
+
+
+@pytest.fixture
+def host() -> Host:
+    return Host("testhost", version="1.0", api_version="1.0")
+
+
+def test_execution_hooks_wrap_a_plugin_command(host: Host, site: SiteDir) -> None:
+    add_command(site, "alpha")
+    site.add(
+        "observer",
+        entry_points={GROUP: {"observer": "observermod:plugin"}},
+        modules={"observermod": OBSERVER},
+    )
+    result = run(host, "alpha")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "startup",
+        "pre alpha []",
+        "alpha ran",
+        "post alpha None",
+        "shutdown",
+    ]
+
+
+def test_no_plugins_and_allow_list(host: Host, site: SiteDir) -> None:
+    add_command(site, "alpha")
+    add_command(site, "beta")
+    assert "alpha" in run(host, "--help").output
+    flagged = run(host, "--no-plugins", "--help")
+    assert "alpha" not in flagged.output
+    assert "Plugin commands" not in flagged.output
+    assert "alpha" not in run(host, "--help", env={"TESTHOST_NO_PLUGINS": "1"}).output
+    only = run(host, "--help", env={"TESTHOST_PLUGINS": "beta"}).output
+    assert "beta" in only
+    assert "alpha" not in only
+    refused = run(host, "alpha", env={"TESTHOST_PLUGINS": "beta"})
+    assert refused.exit_code == 1
+    assert "disabled or not selected" in refused.output
+
+
+def test_disabled_plugins_are_not_offered(host: Host, site: SiteDir) -> None:
+    add_command(site, "alpha")
+    assert run(host, "plugins", "disable", "alpha").exit_code == 0
+    assert "alpha" not in run(host, "--help").output
+    assert run(host, "alpha").exit_code == 1
+    assert run(host, "plugins", "enable", "alpha").exit_code == 0
+    assert run(host, "alpha").output == "alpha ran\n"
+
+
+def test_unknown_commands_suggest_and_exit_3(host: Host, site: SiteDir) -> None:
+    add_command(site, "alpha")
+    result = run(host, "alpah")
+    assert result.exit_code == 3
+    assert "Did you mean 'alpha'?" in result.output
+
+
+def test_typer_plugins_run_show_help_and_complete(host: Host, site: SiteDir) -> None:
+    site.add(
+        "widgets",
+        entry_points={GROUP: {"widgets": "widgetsmod:app"}},
+        modules={"widgetsmod": TYPER_APP},
+    )
+    assert "Manage widgets." in run(host, "--help").output
+    assert run(host, "widgets", "add", "bolt", "--count", "3").output == "added 3 bolt\n"
+    helped = run(host, "widgets", "--help")
+    assert helped.exit_code == 0
+    assert "Add widgets." in helped.output
+    wrong = run(host, "widgets", "add")
+    assert wrong.exit_code == 2
+    assert "Missing argument" in wrong.output
+    assert complete(host, "testhost widgets ") == ["add", "remove"]
+    assert "--count" in complete(host, "testhost widgets add --")
+
+
+def complete(host: Host, words: str) -> list[str]:
+    result = run(
+        host,
+        env={
+            "_TESTHOST_COMPLETE": "bash_complete",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(words.split(" ")) - 1),
+        },
+    )
+    return [line.split(",", 1)[1] for line in result.output.splitlines() if line]
+
+
+def test_completion_lists_plugin_commands_from_the_manifest(host: Host, site: SiteDir) -> None:
+    add_command(site, "alpha")
+    add_command(site, "alps")
+    assert complete(host, "testhost al") == ["alpha", "alps"]
+    assert complete(host, "testhost plu") == ["plugins"]
+
+
+def test_command_groups_from_plugins_are_mounted(host: Host, site: SiteDir) -> None:
+    site.add(
+        "dbtools", entry_points={GROUP: {"dbtools": "dbmod:plugin"}}, modules={"dbmod": GROUPED}
+    )
+    helped = run(host, "--help").output
+    assert "db" in helped
+    assert "Commands from plugin(s) dbtools." in helped
+    assert run(host, "db", "migrate", "--dry-run").output == "migrate dry_run=True\n"
+    assert "Version 2.0." in run(host, "db", "--help").output
+
+
+def test_host_attaches_to_an_existing_click_group(site: SiteDir) -> None:
+    add_command(site, "alpha")
+
+    @click.group()
+    @click.option("--verbose", is_flag=True)
+    def app(verbose: bool) -> None:
+        """An existing application."""
+        if verbose:
+            click.echo("verbose")
+
+    @app.command()
+    def status() -> None:
+        """Show the status."""
+        click.echo("ok")
+
+    host = Host("testhost", version="1.0")
+    cli = host.attach(app)
+    assert cli is host.cli
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--verbose", "status"]).output == "verbose\nok\n"
+    assert runner.invoke(cli, ["alpha"]).output == "alpha ran\n"
+    assert "An existing application." in runner.invoke(cli, ["--help"]).output
+
+
+def test_host_attaches_to_a_typer_app(site: SiteDir) -> None:
+    add_command(site, "alpha")
+    app = typer.Typer(help="A Typer application.")
+
+    @app.command()
+    def hello(name: str) -> None:
+        print(f"hello {name}")
+
+    @app.command()
+    def bye() -> None:
+        print("bye")
+
+    cli = Host("testhost", version="1.0").attach(app)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["hello", "Ada"]).output == "hello Ada\n"
+    assert runner.invoke(cli, ["alpha"]).output == "alpha ran\n"
+
+
+def _python_with(site: SiteDir, tmp_path: Path, code: str) -> list[str]:
+    env = {**os.environ, "PYTHONPATH": str(site.path), "XDG_CACHE_HOME": str(tmp_path / "c")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    return list(json.loads(out.stdout.splitlines()[-1]))
+
+
+IMPORT_CHECK = """
+import io, contextlib, json, sys
+from pegboard._host import Host
+host = Host("testhost", version="1.0")
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        host.main({args!r})
+    except SystemExit:
+        pass
+heavy = ("importlib.metadata", "pluggy", "typer", "asyncio", "packaging", "alphamod", "betamod")
+print(json.dumps(sorted(m for m in sys.modules if m in heavy or m.split(".")[0] in heavy)))
+"""
+
+
+def test_warm_help_imports_no_plugin_and_no_heavy_module(site: SiteDir, tmp_path: Path) -> None:
+    add_command(site, "alpha")
+    add_command(site, "beta")
+    code = IMPORT_CHECK.format(args=["--help"])
+    cold = _python_with(site, tmp_path, code)
+    assert "alphamod" in cold  # the first start learns each plugin's help
+    assert _python_with(site, tmp_path, code) == []
+
+
+def test_running_one_command_imports_only_that_plugin(site: SiteDir, tmp_path: Path) -> None:
+    add_command(site, "alpha")
+    add_command(site, "beta")
+    _python_with(site, tmp_path, IMPORT_CHECK.format(args=["--help"]))
+    warm = _python_with(site, tmp_path, IMPORT_CHECK.format(args=["alpha"]))
+    assert "alphamod" in warm
+    assert "betamod" not in warm
+    assert "importlib.metadata" not in warm
