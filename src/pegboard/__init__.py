@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     )
     from pegboard._groups import command_group
     from pegboard._hookspecs import POST_EXECUTE, PRE_EXECUTE, CoreSpec, hookimpl, hookspec
+    from pegboard._host import Host
     from pegboard._lifecycle import TRANSITIONS, PluginState
+    from pegboard._loading import load_entrypoints
     from pegboard._registry import Registry
     from pegboard._telemetry import JsonLinesSink, MemorySink, Telemetry
 
@@ -43,6 +45,7 @@ __all__ = [
     "HookCallError",
     "HookNotFoundError",
     "HookOutcome",
+    "Host",
     "InstallError",
     "InvalidNameError",
     "InvalidTransitionError",
@@ -63,6 +66,7 @@ __all__ = [
     "dynamic_choices",
     "hookimpl",
     "hookspec",
+    "load_entrypoints",
 ]
 
 _HOMES: Final = {
@@ -73,6 +77,8 @@ _HOMES: Final = {
     "HookCallError": "pegboard._errors",
     "HookNotFoundError": "pegboard._errors",
     "HookOutcome": "pegboard._dispatch",
+    "Host": "pegboard._host",
+    "load_entrypoints": "pegboard._loading",
     "InstallError": "pegboard._errors",
     "InvalidNameError": "pegboard._errors",
     "InvalidTransitionError": "pegboard._errors",

@@ -22,6 +22,7 @@ from pegboard._lazy import LazyBuiltin, PluginGroup
 from pegboard._names import validate_name
 
 if TYPE_CHECKING:
+    from pegboard._registry import Registry
     from pegboard._telemetry import Telemetry
 
 logger = logging.getLogger(__name__)
@@ -208,6 +209,16 @@ class Host:
             root.meta[_CATALOG_KEY] = catalog
             root.call_on_close(catalog.shutdown)
         return catalog
+
+    def registry(self, ctx: click.Context | None = None) -> Registry:
+        """Load every enabled plugin (isolated) and return the registry to call hooks on.
+
+        For the host's own commands: ``host.registry().call_hook_detailed_sync("my_hook")``.
+        Plugins are loaded once per invocation and shut down when it ends.
+        """
+        catalog = self.catalog_for(ctx if ctx is not None else click.get_current_context())
+        catalog.load(catalog.selected())
+        return catalog.registry
 
     def selection(self, *, no_plugins: bool = False) -> Selection:
         """Return which plugins may load, from flags, environment and the state file."""

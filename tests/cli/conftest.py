@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from conftest import SiteDir
 from pegboard._host import Host
 
-GROUP = "acme.plugins"
+GROUP = "acmetest.plugins"
 
 COMMAND_SOURCE = '''
 import click
@@ -32,18 +32,18 @@ def add_command_plugin(
     name: str,
     *,
     version: str = "1.0",
-    requires: tuple[str, ...] = ("acme>=1.0",),
+    requires: tuple[str, ...] = ("acmetest>=1.0",),
     prelude: str = "",
     group: str = GROUP,
 ) -> str:
-    """Install distribution ``acme-<name>`` whose plugin ``name`` is a Click command.
+    """Install distribution ``acmetest-<name>`` whose plugin ``name`` is a Click command.
 
     ``prelude`` is code the module runs at import (printing, sleeping, ...). Returns the
     plugin's module name, for ``sys.modules`` checks.
     """
-    module = f"acme_{name}"
+    module = f"acmetest_{name}"
     site.add(
-        f"acme-{name}",
+        f"acmetest-{name}",
         version,
         entry_points={group: {name: f"{module}:cli"}},
         modules={module: prelude + COMMAND_SOURCE.format(word=name)},
@@ -56,17 +56,17 @@ Invoke = Callable[..., Result]
 
 
 @pytest.fixture
-def acme() -> Host:
+def acmetest() -> Host:
     """A fresh host per test, so nothing is cached between tests."""
-    return Host("acme", version="1.0", api_version="1.0")
+    return Host("acmetest", version="1.0", api_version="1.0")
 
 
 @pytest.fixture
-def invoke(acme: Host) -> Invoke:
-    """Run ``acme`` with arguments; stdout and stderr are kept apart in the result."""
+def invoke(acmetest: Host) -> Invoke:
+    """Run ``acmetest`` with arguments; stdout and stderr are kept apart in the result."""
 
     def run(*args: str, cli: click.Command | None = None, **kwargs: Any) -> Result:
-        return CliRunner().invoke(cli or acme.cli, list(args), **kwargs)
+        return CliRunner().invoke(cli or acmetest.cli, list(args), **kwargs)
 
     return run
 
@@ -74,22 +74,22 @@ def invoke(acme: Host) -> Invoke:
 @pytest.fixture
 def installed(site: SiteDir, monkeypatch: pytest.MonkeyPatch) -> SiteDir:
     """A good plugin ``hello``, a broken one (missing module), a disabled one (``sleepy``)
-    and an incompatible one (``old``: Requires-Dist acme<0.5, host 1.0).
+    and an incompatible one (``old``: Requires-Dist acmetest<0.5, host 1.0).
 
     PYTHONPATH lets child processes (import timings) see the site as this process does.
     """
     add_command_plugin(site, "hello", version="1.2")
     site.add(
-        "acme-broken",
+        "acmetest-broken",
         "0.1",
-        entry_points={GROUP: {"broken": "acme_broken_missing:plugin"}},
-        requires=["acme>=1.0"],
+        entry_points={GROUP: {"broken": "acmetest_broken_missing:plugin"}},
+        requires=["acmetest>=1.0"],
     )
     add_command_plugin(site, "sleepy", version="2.0")
-    add_command_plugin(site, "old", version="0.3", requires=("acme<0.5",))
+    add_command_plugin(site, "old", version="0.3", requires=("acmetest<0.5",))
     from pegboard._state import PluginStates
 
-    PluginStates.for_host("acme").disable("sleepy")
+    PluginStates.for_host("acmetest").disable("sleepy")
     monkeypatch.setenv("PYTHONPATH", os.fspath(site.path))
     return site
 

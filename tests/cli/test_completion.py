@@ -14,8 +14,8 @@ from .conftest import Invoke, add_command_plugin, imported
 def test_completion_prints_clicks_script(invoke: Invoke, shell: str) -> None:
     result = invoke("completion", shell)
     assert result.exit_code == 0, result.output
-    assert f"_ACME_COMPLETE={shell}_complete" in result.stdout
-    assert "acme" in result.stdout
+    assert f"_ACMETEST_COMPLETE={shell}_complete" in result.stdout
+    assert "acmetest" in result.stdout
 
 
 def test_the_pegboard_script_uses_its_own_variable(invoke: Invoke) -> None:
@@ -30,7 +30,7 @@ def test_an_unknown_shell_is_a_usage_error(invoke: Invoke) -> None:
     assert "'tcsh' is not one of 'bash', 'zsh', 'fish'" in result.stderr
 
 
-def complete(invoke: Invoke, words: str, prog: str = "acme", **kwargs: object) -> list[str]:
+def complete(invoke: Invoke, words: str, prog: str = "acmetest", **kwargs: object) -> list[str]:
     """Return the values bash completion offers for the last of ``words``."""
     result = invoke(
         env={
@@ -49,25 +49,28 @@ def test_plugin_names_complete_without_importing_plugins(
     invoke: Invoke, installed: SiteDir, command: str
 ) -> None:
     add_command_plugin(installed, "helper")
-    assert complete(invoke, f"acme plugins {command} hel") == ["hello", "helper"]
-    assert complete(invoke, f"acme plugins {command} ") == [
+    assert complete(invoke, f"acmetest plugins {command} hel") == ["hello", "helper"]
+    assert complete(invoke, f"acmetest plugins {command} ") == [
         "broken",
         "hello",
         "helper",
         "old",
         "sleepy",
     ]
-    assert not imported("acme_hello")
-    assert not imported("acme_helper")
+    assert not imported("acmetest_hello")
+    assert not imported("acmetest_helper")
 
 
 def test_pegboard_completes_its_own_plugin_names(invoke: Invoke, site: SiteDir) -> None:
-    add_command_plugin(site, "greet", group="pegboard.plugins", requires=())
-    add_command_plugin(site, "acmeonly")
-    names = complete(invoke, "pegboard plugins info ", prog="pegboard", cli=pegboard_cli)
-    assert names == ["greet"]
+    add_command_plugin(site, "zapper", group="pegboard.plugins", requires=())
+    add_command_plugin(site, "acmetestonly")
+    names = complete(invoke, "pegboard plugins info z", prog="pegboard", cli=pegboard_cli)
+    assert names == ["zapper"]  # whatever else is installed, only this one starts with z
+    assert "acmetestonly" not in complete(
+        invoke, "pegboard plugins info ", prog="pegboard", cli=pegboard_cli
+    )
 
 
 def test_management_commands_complete(invoke: Invoke, site: SiteDir) -> None:
-    assert complete(invoke, "acme plugins l") == ["list"]
-    assert complete(invoke, "acme completion ") == ["bash", "zsh", "fish"]
+    assert complete(invoke, "acmetest plugins l") == ["list"]
+    assert complete(invoke, "acmetest completion ") == ["bash", "zsh", "fish"]

@@ -23,11 +23,11 @@ def test_a_healthy_setup_exits_0(invoke: Invoke, site: SiteDir) -> None:
     assert report["ok"] is True
     assert report["python"].startswith(platform.python_version())
     assert report["pegboard"] == __version__
-    assert report["host"] == {"name": "acme", "version": "1.0", "api_version": "1.0"}
+    assert report["host"] == {"name": "acmetest", "version": "1.0", "api_version": "1.0"}
     assert report["manifest"]["plugins"] == 1
     assert report["manifest"]["rebuilt_now"] is True
     assert report["manifest"]["writable"] is True
-    assert report["state_file"]["path"] == PluginStates.for_host("acme").path
+    assert report["state_file"]["path"] == PluginStates.for_host("acmetest").path
     assert report["state_file"]["exists"] is False
     assert report["problems"] == []
     assert [row["name"] for row in report["slowest"]] == ["hello"]
@@ -36,7 +36,7 @@ def test_a_healthy_setup_exits_0(invoke: Invoke, site: SiteDir) -> None:
     text = invoke("doctor")
     assert text.exit_code == 0
     assert text.stdout.splitlines()[-1] == "All good."
-    assert "Host:        acme 1.0 (plugin API 1.0)" in text.stdout
+    assert "Host:        acmetest 1.0 (plugin API 1.0)" in text.stdout
 
 
 def test_failed_and_refused_plugins_exit_1(invoke: Invoke, installed: SiteDir) -> None:
@@ -47,14 +47,16 @@ def test_failed_and_refused_plugins_exit_1(invoke: Invoke, installed: SiteDir) -
     problems = {row["name"]: row for row in report["problems"]}
     assert sorted(problems) == ["broken", "old"]  # sleepy is disabled: not a problem
     assert problems["broken"]["state"] == "failed"  # learnt by doctor itself
-    assert "acme_broken_missing" in problems["broken"]["reason"]
+    assert "acmetest_broken_missing" in problems["broken"]["reason"]
     assert problems["old"]["state"] == "incompatible"
     assert report["state_file"]["disabled"] == ["sleepy"]
     assert [row["name"] for row in report["slowest"]] == ["hello"]
     text = invoke("doctor")
     assert text.exit_code == 1
     assert "Plugins needing attention (2):" in text.stdout
-    assert "  old [incompatible]: requires acme<0.5 but 1.0 is installed; install" in text.stdout
+    assert (
+        "  old [incompatible]: requires acmetest<0.5 but 1.0 is installed; install" in text.stdout
+    )
     assert text.stdout.splitlines()[-1] == "Something needs attention (see above)."
 
 
@@ -76,7 +78,7 @@ def test_quiet_doctor_prints_only_problems(
 ) -> None:
     add_command_plugin(site, "hello")
     if broken:
-        site.add("acme-broken", entry_points={"acme.plugins": {"broken": "nowhere:plugin"}})
+        site.add("acmetest-broken", entry_points={"acmetest.plugins": {"broken": "nowhere:plugin"}})
     result = invoke("-q", "doctor")
     assert result.exit_code == exit_code
     assert result.stdout.startswith(stdout)
@@ -84,7 +86,7 @@ def test_quiet_doctor_prints_only_problems(
 
 
 def test_a_corrupt_state_file_needs_attention(invoke: Invoke, site: SiteDir) -> None:
-    path = Path(PluginStates.for_host("acme").path)
+    path = Path(PluginStates.for_host("acmetest").path)
     path.parent.mkdir(parents=True)
     path.write_text("[]", encoding="utf-8")
     result = invoke("--format", "json", "doctor")

@@ -46,21 +46,21 @@ def installed(venv: Venv) -> set[str]:
 
 
 def test_new_install_run_check_uninstall(pegboard: Venv, tmp_path: Path) -> None:
-    project = tmp_path / "hello-project"
-    created = cli(pegboard, "plugins", "new", "hello", "--dir", str(project))
+    project = tmp_path / "tidy-project"
+    created = cli(pegboard, "plugins", "new", "tidy", "--dir", str(project))
     assert created.returncode == 0, created.stderr
-    assert "Created pegboard-hello" in created.stdout
-    again = cli(pegboard, "plugins", "new", "hello", "--dir", str(project))
+    assert "Created pegboard-tidy" in created.stdout
+    again = cli(pegboard, "plugins", "new", "tidy", "--dir", str(project))
     assert again.returncode == 1
     assert "--force" in again.stderr
 
     result = cli(pegboard, "plugins", "install", str(project))
     assert result.returncode == 0, result.stderr
-    assert "Installed pegboard-hello 0.1.0: plugins hello" in result.stdout
-    assert cli(pegboard, "hello", "--name", "Ada").stdout == "Hello, Ada!\n"
+    assert "Installed pegboard-tidy 0.1.0: plugins tidy" in result.stdout
+    assert cli(pegboard, "tidy", "--name", "Ada").stdout == "Hello, Ada!\n"
     listed = json.loads(cli(pegboard, "plugins", "list", "--format", "json").stdout)
-    assert [row["name"] for row in listed] == ["hello"]
-    assert cli(pegboard, "plugins", "check", "hello").returncode == 0
+    assert "tidy" in [row["name"] for row in listed]
+    assert cli(pegboard, "plugins", "check", "tidy").returncode == 0
 
     # The scaffold's own tests pass in the environment it was installed into.
     tests = pegboard.run(
@@ -68,10 +68,10 @@ def test_new_install_run_check_uninstall(pegboard: Venv, tmp_path: Path) -> None
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
 
-    removed = cli(pegboard, "plugins", "uninstall", "hello", "--yes")
+    removed = cli(pegboard, "plugins", "uninstall", "tidy", "--yes")
     assert removed.returncode == 0, removed.stderr
-    assert "pegboard-hello" not in installed(pegboard)
-    assert cli(pegboard, "hello").returncode == 3
+    assert "pegboard-tidy" not in installed(pegboard)
+    assert cli(pegboard, "tidy").returncode == 3
 
 
 @pytest.mark.parametrize("name", ["pegboard", "pip", "setuptools"])

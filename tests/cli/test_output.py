@@ -18,7 +18,7 @@ from pegboard.cli._output import STATES, colour, dump_yaml, plugin_state, short_
 
 from .conftest import Invoke, add_command_plugin
 
-RECORD = PluginRecord("hello", "hello:cli", "acme-hello", "1.0")
+RECORD = PluginRecord("hello", "hello:cli", "acmetest-hello", "1.0")
 
 
 @pytest.mark.parametrize(
