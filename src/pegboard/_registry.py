@@ -59,7 +59,11 @@ class _Manager(pluggy.PluginManager):
 
     def parse_hookimpl_opts(self, plugin: object, name: str) -> pluggy.HookimplOpts | None:
         opts = super().parse_hookimpl_opts(plugin, name)
-        if opts is not None:
+        # pluggy has already looked for this project's marker; look further only where
+        # something else can match, since this runs for every attribute of every plugin.
+        if opts is not None or (
+            self.project_name == PROJECT and name not in UNMARKED_IMPLEMENTATIONS
+        ):
             return opts
         found = inspect.getattr_static(plugin, name, None)
         if found is None:
