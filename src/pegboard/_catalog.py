@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import click
 
@@ -202,14 +202,35 @@ class Catalog:
             self.load(unknown)
 
     def load_for_command(self, name: str) -> LoadedPlugin:
-        """Load plugin ``name`` and the plugins that observe command execution."""
-        wanted = [
+        """Load plugin ``name`` and the plugins that observe command execution.
+
+        When nothing observes commands and ``name`` is known to be only a command (Click or
+        Typer, no hooks), it is imported without a registry: pluggy and the hook machinery
+        are not needed, so they are not imported.
+        """
+        observers = [
             r
             for r in self.selected()
-            if r.name == name or r.hooks is None or EXECUTION_HOOKS.intersection(r.hooks)
+            if r.name != name and (r.hooks is None or EXECUTION_HOOKS.intersection(r.hooks))
         ]
-        self.load(wanted)
+        record = self.record(name)
+        if record is not None and not observers and record.kind in _ONLY_COMMANDS:
+            if name not in self.loaded:
+                from pegboard._loading import import_plugin
+
+                loaded = self.loaded[name] = import_plugin(
+                    record, api_version=self.host.api_version
+                )
+                self.manifest.learn({name: _learnt(loaded, ())})
+                self._selected = None
+            return self.loaded[name]
+        self.load([*observers, *(r for r in self.selected() if r.name == name)])
         return self.loaded[name]
+
+    @property
+    def observed(self) -> bool:
+        """Whether plugins were loaded into a registry (so execution hooks may exist)."""
+        return self._registry is not None
 
     def load(self, records: Collection[PluginRecord]) -> list[LoadedPlugin]:
         """Load, register and start ``records`` not loaded yet; learn what they revealed."""
@@ -227,14 +248,13 @@ class Catalog:
         )
         updates = {}
         for loaded in outcomes:
+            name = loaded.record.name
             self.registry.emit(
-                "plugin.loaded",
-                plugin=loaded.record.name,
-                seconds=loaded.seconds,
-                error=loaded.error,
+                "plugin.loaded", plugin=name, seconds=loaded.seconds, error=loaded.error
             )
-            self.loaded[loaded.record.name] = loaded
-            updates[loaded.record.name] = _learnt(loaded, self.registry)
+            self.loaded[name] = loaded
+            hooks = self.registry.implemented_hooks(name) if self.registry.has(name) else []
+            updates[name] = _learnt(loaded, tuple(hooks))
         self.manifest.learn(updates)
         self._selected = None
         return outcomes
@@ -252,7 +272,11 @@ class Catalog:
             self.loaded.clear()
 
 
-def _learnt(loaded: LoadedPlugin, registry: Registry) -> PluginRecord:
+_ONLY_COMMANDS: Final = frozenset({"command", "typer"})
+"""Kinds of plugin that are a command and nothing else (no hooks, no startup)."""
+
+
+def _learnt(loaded: LoadedPlugin, hooks: tuple[str, ...]) -> PluginRecord:
     """Return the record with what this load revealed.
 
     The first import time is kept: a later import in a warm process says nothing about a
@@ -272,7 +296,6 @@ def _learnt(loaded: LoadedPlugin, registry: Registry) -> PluginRecord:
     kind = loaded.kind or "failed"
     if kind == "plugin" and command is None:
         kind = "hooks"
-    hooks = tuple(registry.implemented_hooks(record.name)) if registry.has(record.name) else ()
     help_text = command.get_short_help_str(limit=300) if command is not None else None
     return record.learn(
         help=help_text,

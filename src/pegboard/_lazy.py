@@ -162,6 +162,8 @@ def _observed(command: click.Command, name: str, catalog: Catalog) -> click.Comm
     """
     observed = copy.copy(command)
     observed.name = name
+    if not catalog.observed:
+        return observed  # loaded without a registry: nothing observes, nothing to call
     invoke = command.invoke
     registry = catalog.registry
 

@@ -18,7 +18,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import click
 
@@ -26,7 +26,9 @@ from pegboard._errors import PegboardError, PluginRejectedError
 from pegboard._hooknames import PROJECT, SHUTDOWN, STARTUP
 from pegboard._lifecycle import PluginState
 from pegboard._records import PluginRecord
-from pegboard._registry import Registry
+
+if TYPE_CHECKING:
+    from pegboard._registry import Registry
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +105,7 @@ def load_plugins(
     """
     from pegboard import di
     from pegboard._groups import replay
+    from pegboard._registry import Registry
 
     outcomes = []
     for record in records:

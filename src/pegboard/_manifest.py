@@ -160,7 +160,7 @@ class Manifest:
             "plugins": [record.to_json() for record in self.records],
         }
         try:
-            write_atomic(self.path, json.dumps(data, indent=1, sort_keys=True))
+            write_atomic(self.path, json.dumps(data, separators=(",", ":")))
         except OSError as exc:
             # A read-only cache costs speed, not correctness: carry on uncached.
             logger.info("cannot write manifest %s: %s", self.path, exc)
