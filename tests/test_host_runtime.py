@@ -279,3 +279,23 @@ def test_running_one_command_imports_only_that_plugin(site: SiteDir, tmp_path: P
     assert "alphamod" in warm
     assert "betamod" not in warm
     assert "importlib.metadata" not in warm
+
+
+def test_ctrl_c_in_a_plugin_command_exits_130(host: Host, site: SiteDir) -> None:
+    site.add(
+        "interrupting",
+        entry_points={GROUP: {"stop": "stopmod:cli"}},
+        modules={
+            "stopmod": """
+            import click
+
+            @click.command()
+            def cli():
+                '''Pretend the user pressed Ctrl-C.'''
+                raise KeyboardInterrupt
+            """
+        },
+    )
+    result = run(host, "stop")
+    assert result.exit_code == 130
+    assert "Interrupted." in result.output

@@ -17,7 +17,7 @@ import click
 from pegboard import _paths
 from pegboard._catalog import Catalog, HostIdentity, Selection
 from pegboard._errors import PegboardError, PluginLoadError
-from pegboard._exit import ReportedError
+from pegboard._exit import ExitCode, ReportedError
 from pegboard._lazy import LazyBuiltin, PluginGroup
 from pegboard._names import validate_name
 
@@ -84,6 +84,10 @@ class HostGroup(PluginGroup):
             return super().invoke(ctx)
         except PegboardError as exc:
             raise ReportedError(exc, debug=options(ctx).debug) from exc
+        except KeyboardInterrupt:
+            # Click would report Ctrl-C as a failure (1); shells expect 128 + SIGINT.
+            click.echo("\nInterrupted.", err=True)
+            raise click.exceptions.Exit(int(ExitCode.INTERRUPTED)) from None
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
