@@ -8,7 +8,6 @@ loaded before are loaded once to learn their help and hooks, which the manifest 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -17,6 +16,7 @@ import click
 
 from pegboard import _paths
 from pegboard._hooknames import EXECUTION_HOOKS
+from pegboard._log import get_logger
 from pegboard._manifest import Manifest, manifest_path
 from pegboard._records import PluginRecord
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from pegboard._registry import Registry
     from pegboard._telemetry import Telemetry
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 @dataclass

@@ -8,7 +8,6 @@ entry-point group ``<name>.plugins``, the environment variables ``<NAME>_NO_PLUG
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -19,13 +18,14 @@ from pegboard._catalog import Catalog, HostIdentity, Selection
 from pegboard._errors import PegboardError, PluginLoadError
 from pegboard._exit import ExitCode, ReportedError
 from pegboard._lazy import LazyBuiltin, PluginGroup
+from pegboard._log import get_logger
 from pegboard._names import validate_name
 
 if TYPE_CHECKING:
     from pegboard._registry import Registry
     from pegboard._telemetry import Telemetry
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 MANAGEMENT_COMMANDS: Final[dict[str, LazyBuiltin]] = {
     "plugins": ("pegboard.cli._plugins:plugins", "List, inspect, install and manage plugins."),
@@ -261,6 +261,8 @@ def _global_options(host: Host) -> list[click.Parameter]:
             if value is not None:
                 setattr(options(ctx), attribute, value)
                 if attribute == "debug" and value:
+                    import logging
+
                     logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
             return value
 

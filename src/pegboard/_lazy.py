@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import importlib
-import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -19,13 +18,14 @@ import click
 
 from pegboard._errors import PegboardError, PluginLoadError, PluginNotFoundError
 from pegboard._hooknames import POST_EXECUTE, PRE_EXECUTE
+from pegboard._log import get_logger
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
     from pegboard._catalog import Catalog
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 LazyBuiltin = tuple[str, str]
 """(``module:attribute`` of a Click command, its short help)."""

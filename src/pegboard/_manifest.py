@@ -13,17 +13,17 @@ missing, truncated, corrupt, foreign or stale file is rebuilt, never trusted and
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 import zlib
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
+from pegboard._log import get_logger
 from pegboard._records import PluginRecord
 from pegboard._version import __version__
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 SCHEMA: Final = 1
 """Bumped whenever the file's shape changes; other schemas are rebuilt."""

@@ -15,16 +15,16 @@ moved aside (kept as ``plugins.json.corrupt-<time>``), the user is told once thr
 from __future__ import annotations
 
 import json
-import logging
 import os
 import time
 from typing import Any, Final
 
 from pegboard import _paths
 from pegboard._errors import StateFileError
+from pegboard._log import get_logger
 from pegboard._names import validate_name
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 SCHEMA: Final = 1
 FILENAME: Final = "plugins.json"
