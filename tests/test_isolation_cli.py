@@ -138,7 +138,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_broken_plugin_is_reported_and_the_host_keeps_working(  # noqa: PLR0917
+def test_broken_plugin_is_reported_and_the_host_keeps_working(
     host: Host,
     site: SiteDir,
     good: None,
