@@ -122,6 +122,34 @@ def test_a_failing_wrapper_is_attributed_and_leaves_the_result() -> None:
         registry.call_hook_sync("health")
 
 
+def test_a_wrapper_failing_before_it_yields_is_left_out_and_reported() -> None:
+    class BrokenWrapper:
+        @hookimpl(wrapper=True)
+        def health(self) -> Generator[None, list[Any], list[Any]]:
+            raise RuntimeError("broke before yielding")
+            yield  # a generator function all the same
+
+    registry = registry_with(w=BrokenWrapper(), a=Answer(1))
+    outcomes = registry.call_hook_detailed_sync("health")
+    assert [(o.plugin, o.ok) for o in outcomes] == [("a", True), ("w", False)]
+    assert registry.call_hook_sync("health", errors="collect") == [1]
+
+
+def test_an_old_style_wrapper_forcing_an_exception_is_attributed() -> None:
+    class Forcing:
+        @hookimpl(hookwrapper=True)
+        def health(self) -> Generator[None, pluggy.Result[list[Any]], None]:
+            result = yield
+            result.force_exception(ValueError("forced"))
+
+    registry = registry_with(f=Forcing(), a=Answer(1))
+    outcomes = registry.call_hook_detailed_sync("health")
+    failed = [o for o in outcomes if not o.ok]
+    assert [o.plugin for o in failed] == ["f"]
+    assert isinstance(failed[0].error, ValueError)
+    assert registry.call_hook_sync("health", errors="collect") == [1]
+
+
 def test_one_failure_does_not_stop_the_others_and_is_raised_after() -> None:
     registry = registry_with(a=Answer(1), bad=Raising(), c=Answer(3))
     with pytest.raises(HookCallError, match="Plugin 'bad' raised ValueError") as caught:
@@ -203,14 +231,21 @@ def test_missing_arguments_are_the_caller_s_error() -> None:
     registry = registry_with(a=Answer(1))
     with pytest.raises(TypeError, match="without argument"):
         registry.call_hook_sync("pre_execute", name="x")
+    # Also when no plugin implements the hook: the bug is the host's either way.
+    with pytest.raises(TypeError, match="without argument"):
+        Registry().call_hook_detailed_sync("pre_execute", name="x")
 
 
-def test_sync_call_inside_a_running_loop_says_what_to_do() -> None:
-    registry = registry_with(slow=SlowAsync(0.0))
+@pytest.mark.parametrize("plugin", [SlowAsync(0.0), Answer(1)], ids=["async", "sync"])
+def test_sync_call_inside_a_running_loop_says_what_to_do(plugin: object) -> None:
+    # Refused whatever is installed, so a host's behaviour does not depend on its plugins.
+    registry = registry_with(p=plugin)
 
     async def inside() -> None:
         with pytest.raises(PegboardError, match="inside a running event loop"):
             registry.call_hook_sync("health")
+        with pytest.raises(PegboardError, match="inside a running event loop"):
+            registry.call_hook_detailed_sync("health")
 
     asyncio.run(inside())
 

@@ -85,6 +85,17 @@ def test_conflicts_raise_and_change_nothing(
     assert registry.call_hook_sync("health") == [True]
 
 
+@pytest.mark.parametrize("state", [PluginState.REMOVED, PluginState.FAILED])
+def test_an_alias_cannot_take_a_recorded_name_without_a_plugin(state: PluginState) -> None:
+    # Else state("old") would describe one plugin and get("old") return another.
+    registry = Registry()
+    registry.transition("old", state)
+    with pytest.raises(NameConflictError, match="Alias 'old' of plugin 'new'"):
+        registry.register("new", Healthy(), alias="old")
+    assert registry.state("old") is state
+    assert not registry.has("new")
+
+
 @pytest.mark.parametrize("bad", ["", " ", "a b", "tab\there", "../x", "a/b", "a\\b", ".", ".."])
 def test_bad_names_and_aliases_are_rejected(bad: str) -> None:
     registry = Registry()

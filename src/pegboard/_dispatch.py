@@ -19,7 +19,6 @@ The common case (no wrappers, no async implementations, no timing) has a loop of
 from __future__ import annotations
 
 import contextlib
-import logging
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,8 +30,6 @@ from pegboard._errors import HookCallError
 
 if TYPE_CHECKING:
     import asyncio
-
-logger = logging.getLogger(__name__)
 
 _ISOLATED: Final = (Exception, SystemExit)
 """What a plugin may raise without stopping the call: everything but Ctrl-C and the like."""
@@ -154,7 +151,14 @@ async def call_full(
     """
     import asyncio
 
-    teardowns = [_enter_wrapper(impl, kwargs) for impl in hook.wrappers]
+    teardowns: list[_Teardown] = []
+    wrapper_failures: list[HookOutcome] = []
+    for impl in hook.wrappers:
+        entered = _enter_wrapper(impl, kwargs)
+        if isinstance(entered, HookOutcome):
+            wrapper_failures.append(entered)
+        else:
+            teardowns.append(entered)
     slots: list[_Slot] = []
     for plugin, function, argnames in hook.plain:
         args = [kwargs[name] for name in argnames]
@@ -181,11 +185,11 @@ async def call_full(
     outcomes = [slot.outcome() for slot in slots]
     results = [o.result for o in outcomes if o.ok and o.result is not None]
     value: Any = (results[0] if results else None) if hook.firstresult else results
+    outcomes += wrapper_failures
     for teardown in reversed(teardowns):
-        if teardown is not None:
-            value, failed = teardown(value)
-            if failed is not None:
-                outcomes.append(failed)
+        value, failed = teardown(value)
+        if failed is not None:
+            outcomes.append(failed)
     return value, outcomes
 
 
@@ -263,12 +267,12 @@ def _in_daemon_thread(function: Callable[..., Any], args: list[Any]) -> asyncio.
 _Teardown = Callable[[Any], tuple[Any, HookOutcome | None]]
 
 
-def _enter_wrapper(impl: pluggy.HookImpl, kwargs: Mapping[str, Any]) -> _Teardown | None:
+def _enter_wrapper(impl: pluggy.HookImpl, kwargs: Mapping[str, Any]) -> _Teardown | HookOutcome:
     """Run a wrapper up to its ``yield``; return the function that finishes it.
 
     The returned function takes the inner value and returns (the value the wrapper leaves,
-    an outcome if the wrapper failed). Returns ``None`` (the wrapper is left out) when the
-    wrapper fails before yielding; the failure is logged against its plugin.
+    an outcome if the wrapper failed). When the wrapper fails before yielding, the failed
+    outcome is returned instead and the wrapper is left out of the call.
     """
     start = time.perf_counter()
     try:
@@ -276,18 +280,22 @@ def _enter_wrapper(impl: pluggy.HookImpl, kwargs: Mapping[str, Any]) -> _Teardow
             Generator[Any, Any, Any], impl.function(*[kwargs[name] for name in impl.argnames])
         )
         next(generator)
-    except _ISOLATED:
-        logger.warning("hook wrapper of plugin %r failed", impl.plugin_name, exc_info=True)
-        return None
+    except _ISOLATED as exc:
+        return HookOutcome(impl.plugin_name, None, exc, time.perf_counter() - start)
 
     def finish(value: Any) -> tuple[Any, HookOutcome | None]:
         old_style = pluggy.Result(value, None) if impl.hookwrapper else None
         try:
             generator.send(old_style if old_style is not None else value)
         except StopIteration as stop:
-            if old_style is not None:
+            if old_style is None:
+                return stop.value, None
+            try:
+                # An old-style wrapper may have set an exception with force_exception().
                 return old_style.get_result(), None
-            return stop.value, None
+            except _ISOLATED as exc:
+                failed = HookOutcome(impl.plugin_name, None, exc, time.perf_counter() - start)
+                return value, failed
         except _ISOLATED as exc:
             return value, HookOutcome(impl.plugin_name, None, exc, time.perf_counter() - start)
         generator.close()

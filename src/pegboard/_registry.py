@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType, ModuleType
 from typing import Any, Final, Literal, cast
@@ -265,6 +266,7 @@ class Registry:
         **kwargs: Any,
     ) -> Any:
         """Call ``hook`` from code without a running event loop; see :meth:`call_hook`."""
+        _refuse_inside_loop()
         prepared = self._prepared_hook(hook)
         call_kwargs = check_arguments(prepared, kwargs)
         if prepared.simple:
@@ -338,8 +340,13 @@ class Registry:
         **kwargs: Any,
     ) -> list[HookOutcome]:
         """Run :meth:`call_hook_detailed` from code without a running event loop."""
-        if not self._prepared_hook(hook).plain and not self._prepared_hook(hook).wrappers:
-            return []  # nothing to run: spare the caller the cost of starting asyncio
+        _refuse_inside_loop()
+        prepared = self._prepared_hook(hook)
+        if not prepared.plain and not prepared.wrappers:
+            # Nothing to run: spare the caller the cost of starting asyncio, but still report
+            # a call with missing arguments, which is the host's bug whatever is installed.
+            check_arguments(prepared, kwargs)
+            return []
         outcomes: list[HookOutcome] = _run(
             self.call_hook_detailed(
                 hook, timeout=timeout, errors=errors, offload_sync=offload_sync, **kwargs
@@ -408,7 +415,9 @@ class Registry:
             )
         if alias is None:
             return
-        if alias == name or alias in self._plugins:
+        # Any recorded name counts, with or without an object: a removed or failed name that
+        # was also an alias would resolve to one plugin in state() and to another in get().
+        if alias == name or alias in self._states:
             raise NameConflictError(
                 f"Alias {alias!r} of plugin {name!r} is already a plugin name.",
                 plugin=name,
@@ -469,16 +478,29 @@ def _failures(outcomes: list[HookOutcome]) -> list[tuple[str, BaseException]]:
     return [(o.plugin, o.error) for o in outcomes if o.error is not None]
 
 
-def _run(coroutine: Any) -> Any:
-    """Run ``coroutine`` to completion from synchronous code."""
-    import asyncio
+def _refuse_inside_loop() -> None:
+    """Raise PegboardError when called with an event loop running in this thread.
 
+    The synchronous calls need ``asyncio.run`` for async implementations and wrappers; refusing
+    every time, not only when such a plugin is installed, keeps a host's behaviour independent
+    of what its users install. No loop can run before asyncio is imported, so the check costs
+    a dictionary lookup on the startup path.
+    """
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is None:
+        return
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coroutine)
-    coroutine.close()
+        return
     raise PegboardError(
         "A synchronous hook call was made inside a running event loop.",
         hint="Use `await registry.call_hook(...)` (or call_hook_detailed) in async code.",
     )
+
+
+def _run(coroutine: Any) -> Any:
+    """Run ``coroutine`` to completion from synchronous code (no loop is running)."""
+    import asyncio
+
+    return asyncio.run(coroutine)
