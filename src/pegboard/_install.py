@@ -1,23 +1,33 @@
 """Install and uninstall plugin distributions with pip (or uv), verified and rolled back.
 
 What is installed, and which distribution provides which plugin, is read from entry-point
-metadata by a short script run in the *target* interpreter, so plugin code is never imported
-and the target may be another environment than the running one. An install is compared
-against a snapshot taken before it: distributions that appeared or changed version are what
-the install did, and exactly those are undone on failure (new ones uninstalled, changed ones
-put back at their previous version).
+metadata by a short script run in the *target* interpreter: plugin code is never imported, and
+the target may be another environment than the running one. An install is judged by comparing
+snapshots taken before and after pip runs. A distribution counts as changed when its version
+or its ``RECORD`` changed, so reinstalling a project folder at the same version (the usual
+plugin-development loop) is verified too. Exactly the changes are undone on failure: new
+distributions are uninstalled, changed ones are reinstalled from where they came from (PEP 610
+``direct_url.json``: a folder, wheel file or VCS commit), else from the index as
+``name==version``. Rollback is best effort; a fresh snapshot says what it achieved, and the
+error reports that.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 import logging
+import os
+import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from typing import Final, Literal
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import IO, Any, Final, Literal
+
+from packaging.utils import canonicalize_name
 
 from pegboard._errors import InstallError
 
@@ -26,50 +36,170 @@ logger = logging.getLogger(__name__)
 ALWAYS_PROTECTED: Final = frozenset({"pegboard", "pip", "setuptools", "wheel", "uv"})
 """Distributions ``uninstall`` never removes, whatever the host adds."""
 
-_SNAPSHOT: Final = """
-import importlib.metadata, json, re, sys
-found = {}
+_TAIL_LINES: Final = 10
+"""How many of pip's last stderr lines an error quotes."""
+
+_INSTALL_HINT: Final = (
+    "Check each requirement: for a name, `pip index versions NAME` lists what the index "
+    "offers; a path must lead to a project folder or a wheel file."
+)
+
+_SNAPSHOT: Final = r"""
+import hashlib, importlib.metadata, json, re, sys
+# The host does not run from the current folder, so this view of it must not either.
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
+rows = []
 for dist in importlib.metadata.distributions():
     name = dist.metadata["Name"]
     if not name:
         continue
-    key = re.sub(r"[-_.]+", "-", name).lower()
-    if key not in found:
-        plugins = [e.name for e in dist.entry_points.select(group=sys.argv[1])]
-        found[key] = {"name": name, "version": dist.version, "plugins": plugins}
-print(json.dumps(found))
+    record = dist.read_text("RECORD")
+    rows.append({
+        "name": name,
+        "version": dist.version,
+        "plugins": [e.name for e in dist.entry_points.select(group=sys.argv[1])],
+        "requires": [re.match(r"[A-Za-z0-9._-]*", r).group() for r in dist.requires or ()],
+        "direct_url": dist.read_text("direct_url.json"),
+        "location": str(dist.locate_file("")),
+        "record": record and hashlib.sha256(record.encode()).hexdigest(),
+    })
+print(json.dumps(rows))
 """
+"""Print the target's distributions, in ``sys.path`` order, as one JSON line."""
 
 Verify = Callable[[str], str | None]
 """Check one plugin by name; return None when it is fine, else what is wrong."""
 
+Progress = Callable[[str], None]
+"""Receive one line of pip's (or uv's) output."""
+
 
 @dataclasses.dataclass(frozen=True)
 class Installed:
-    """A distribution an install added or changed."""
+    """A distribution an install added or changed.
+
+    ``previous_version`` is None for a new distribution and equals ``version`` when the same
+    version was reinstalled with different files. ``problems`` maps each of its plugins that
+    failed verification (kept because of ``force``) to what is wrong.
+    """
 
     distribution: str
     version: str
     previous_version: str | None
     plugins: tuple[str, ...]
+    problems: Mapping[str, str] = dataclasses.field(default_factory=dict, hash=False)
 
 
 @dataclasses.dataclass(frozen=True)
 class _Dist:
+    """One installed distribution as the target interpreter sees it."""
+
     name: str
     version: str
     plugins: tuple[str, ...]
+    requires: frozenset[str]
+    source: tuple[str, ...]
+    """pip arguments that install this very distribution again."""
+    location: str
+    record: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> _Dist:
+        """Build from one row of the snapshot script's output."""
+        name, version = row["name"], row["version"]
+        return cls(
+            name=name,
+            version=version,
+            plugins=tuple(row["plugins"]),
+            requires=frozenset(canonicalize_name(r) for r in row["requires"] if r),
+            source=_source(name, version, row["direct_url"]),
+            location=row["location"],
+            record=row["record"],
+        )
 
 
-def canonical(name: str) -> str:
-    """Return the normalised form of a distribution name (PEP 503)."""
-    import re
+@dataclasses.dataclass(frozen=True)
+class _Change:
+    """A distribution before (None when new) and after an install."""
 
-    return re.sub(r"[-_.]+", "-", name).lower()
+    old: _Dist | None
+    new: _Dist
+
+    @property
+    def restorable(self) -> bool:
+        """Whether reinstalling the old source would bring the old files back.
+
+        A same-version reinstall from the same source cannot: that source now holds the new
+        files.
+        """
+        return self.old is not None and (
+            self.old.source != self.new.source or self.old.version != self.new.version
+        )
+
+
+def _source(name: str, version: str, direct_url: str | None) -> tuple[str, ...]:
+    """Return the pip arguments that install this distribution again (PEP 610).
+
+    A distribution installed from a folder, a wheel file or a VCS checkout is reinstalled from
+    there: asking the index for ``name==version`` would fail offline, or fetch an unrelated
+    project that happens to share the name.
+    """
+    try:
+        data = json.loads(direct_url) if direct_url else {}
+        url = data["url"]
+        suffix = f"#subdirectory={data['subdirectory']}" if "subdirectory" in data else ""
+        if "vcs_info" in data:
+            url = f"{data['vcs_info']['vcs']}+{url}@{data['vcs_info']['commit_id']}"
+        elif data.get("dir_info", {}).get("editable"):
+            return ("--editable", url + suffix)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return (f"{name}=={version}",)
+    return (f"{name} @ {url}{suffix}",)
+
+
+def _changes(before: Mapping[str, _Dist], after: Mapping[str, _Dist]) -> list[_Change]:
+    """Return the distributions that are new in ``after`` or differ from ``before``."""
+    return [
+        _Change(before.get(key), dist)
+        for key, dist in after.items()
+        if key not in before
+        or (before[key].version, before[key].record) != (dist.version, dist.record)
+    ]
+
+
+def _needed_by_plugins(installed: Mapping[str, _Dist]) -> set[str]:
+    """Return the plugin distributions and everything they require, transitively.
+
+    Markers and extras are ignored, which can only keep a distribution, never refuse one a
+    plugin needs.
+    """
+    needed: set[str] = set()
+    pending = [key for key, dist in installed.items() if dist.plugins]
+    while pending:
+        key = pending.pop()
+        if key not in needed and key in installed:
+            needed.add(key)
+            pending.extend(installed[key].requires)
+    return needed
+
+
+def _write_stderr(line: str) -> None:
+    """Show one line of pip's output on stderr, keeping stdout free for results."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 class Installer:
-    """Installs and removes the plugins of host ``host`` in interpreter ``python``."""
+    """Installs and removes the plugins of host ``host`` in the interpreter ``python``.
+
+    ``protected`` adds distributions (the host's own) to :data:`ALWAYS_PROTECTED`.
+    ``extra_pip_args`` go to every ``install`` pip runs, rollbacks included (index options,
+    ``--no-build-isolation``). pip's output goes line by line to ``progress`` (default: stderr;
+    it may be called from a helper thread, one line at a time); ``quiet`` silences it and
+    passes ``--quiet``. ``runner`` "auto" uses uv when ``uv`` is on PATH, else
+    ``python -m pip``.
+    """
 
     def __init__(
         self,
@@ -80,16 +210,21 @@ class Installer:
         quiet: bool = False,
         runner: Literal["auto", "pip", "uv"] = "auto",
         extra_pip_args: Sequence[str] = (),
+        progress: Progress | None = None,
     ):
+        self.host = host
         self.group = f"{host}.plugins"
         self.python = python
-        self.protected = ALWAYS_PROTECTED | {canonical(name) for name in protected}
+        self.protected = ALWAYS_PROTECTED | {canonicalize_name(name) for name in protected}
         self.quiet = quiet
-        self.extra_pip_args = list(extra_pip_args)
-        self.uv = shutil.which("uv") if runner in {"auto", "uv"} else None
-        if runner == "uv" and self.uv is None:
+        self.extra_pip_args = tuple(extra_pip_args)
+        self.progress = None if quiet else (progress or _write_stderr)
+        self._progress_lock = threading.Lock()
+        self._uv = shutil.which("uv") if runner != "pip" else None
+        if runner == "uv" and self._uv is None:
             raise InstallError(
-                "uv was asked for but is not on PATH.", hint="Install uv or use pip."
+                "The uv runner was asked for, but `uv` is not on PATH.",
+                hint="Install uv, or use the pip runner.",
             )
 
     def install(
@@ -100,154 +235,280 @@ class Installer:
         force: bool = False,
         upgrade: bool = False,
     ) -> list[Installed]:
-        """Install ``specs``; verify each new plugin; undo everything if one fails.
+        """Install ``specs``, refuse what is not a plugin, verify new plugins, else undo.
 
-        Raises InstallError when pip fails, when nothing installed provides a plugin of this
-        host, or (without ``force``) when ``verify`` reports a problem.
+        Returns what the install added or changed (empty when everything was already there).
+        Raises InstallError, after undoing the install, when pip fails, when a distribution
+        that neither provides a plugin of this host nor is needed by one was added or changed,
+        or (without ``force``) when ``verify`` reports a problem. An exception from ``verify``
+        also undoes the install, then propagates.
         """
-        before = self.snapshot()
-        self._pip("install", *(["--upgrade"] if upgrade else []), *specs)
-        after = self.snapshot()
-        changes = [
-            Installed(
-                dist.name,
-                dist.version,
-                before[key].version if key in before else None,
-                dist.plugins,
+        before = self._snapshot()
+        try:
+            self._install(*(["--upgrade"] if upgrade else []), *specs)
+        except InstallError as error:
+            # pip may have changed distributions before it failed; undo those too.
+            changes = _changes(before, self._snapshot())
+            if changes:
+                raise self._undone(error, changes) from error
+            raise
+        after = self._snapshot()
+        changes = _changes(before, after)
+        needed = _needed_by_plugins(after)
+        strays = [c.new.name for c in changes if canonicalize_name(c.new.name) not in needed]
+        if strays:
+            raise self._undone(
+                InstallError(
+                    f"{', '.join(strays)} provides no plugin for {self.host} "
+                    f"(no entry point in the group {self.group!r}), and no plugin needs it.",
+                    plugin=strays[0],
+                    hint=f"Check the name: a plugin for {self.host} declares an entry point in "
+                    f"{self.group!r}. Install other packages with pip.",
+                ),
+                changes,
             )
-            for key, dist in after.items()
-            if key not in before or before[key].version != dist.version
-        ]
-        if not changes:
-            return []
-        plugins = [name for change in changes for name in change.plugins]
-        if not plugins:
-            self._roll_back(changes, before)
-            raise InstallError(
-                f"{', '.join(specs)} provides no plugin for {self.group.removesuffix('.plugins')} "
-                f"(no entry point in the group {self.group!r}); it was removed again.",
-                hint="Check the name; plugins declare an entry point in that group.",
-            )
-        if verify is not None:
-            problems = {name: problem for name in plugins if (problem := verify(name)) is not None}
-            if problems and not force:
-                self._roll_back(changes, before)
-                detail = "; ".join(f"{name}: {problem}" for name, problem in problems.items())
-                raise InstallError(
-                    f"The installed plugin(s) failed their check and were rolled back: {detail}.",
+        problems = self._verify(changes, verify) if verify is not None else {}
+        if problems and not force:
+            detail = "; ".join(f"{name}: {problem}" for name, problem in problems.items())
+            raise self._undone(
+                InstallError(
+                    f"The installed plugin(s) failed their check: {detail}.",
                     plugin=next(iter(problems)),
-                    hint="Run with --force to keep them anyway, or report the problem to "
-                    "the plugin's author.",
-                )
-            for name, problem in problems.items():
-                logger.warning("plugin %r kept despite a failed check: %s", name, problem)
-        return changes
+                    hint="Run with --force to keep it anyway, or report the problem to the "
+                    "plugin's author.",
+                ),
+                changes,
+            )
+        for name, problem in problems.items():
+            logger.warning("plugin %r kept despite a failed check: %s", name, problem)
+        return [
+            Installed(
+                distribution=c.new.name,
+                version=c.new.version,
+                previous_version=c.old.version if c.old else None,
+                plugins=c.new.plugins,
+                problems={p: problems[p] for p in c.new.plugins if p in problems},
+            )
+            for c in changes
+        ]
 
     def resolve_uninstall(self, names: Sequence[str]) -> dict[str, tuple[str, ...]]:
-        """Map plugin or distribution ``names`` to distribution → the plugins it provides.
+        """Map plugin or distribution ``names`` to distribution -> the plugins it provides.
 
-        Raises InstallError for a protected distribution, a distribution that provides no
-        plugin of this host, or a name that matches nothing (with suggestions).
+        The CLI shows this before asking for confirmation. Raises InstallError for a protected
+        distribution, a distribution that provides no plugin of this host, or a name that
+        matches nothing (with "did you mean" suggestions).
         """
-        installed = self.snapshot()
-        by_plugin = {plugin: key for key, dist in installed.items() for plugin in dist.plugins}
+        installed = self._snapshot()
+        by_plugin: dict[str, str] = {}
+        for key, candidate in installed.items():
+            for plugin in candidate.plugins:
+                by_plugin.setdefault(plugin, key)  # the first on sys.path wins, as in discovery
         chosen: dict[str, tuple[str, ...]] = {}
         for name in names:
-            key = by_plugin.get(name) or canonical(name)
+            key = by_plugin.get(name) or canonicalize_name(name)
             if key in self.protected:
-                raise InstallError(
-                    f"Refusing to uninstall {name!r}: it is not a plugin but part of the "
-                    "host or its tooling.",
-                    plugin=name,
-                    hint="Use pip directly if you really mean to remove it.",
-                )
+                raise self._protected_error(name)
             dist = installed.get(key)
             if dist is None:
                 from pegboard._names import suggest
 
-                close = suggest(
-                    name, [*by_plugin, *(d.name for d in installed.values() if d.plugins)]
-                )
+                candidates = [*by_plugin, *(d.name for d in installed.values() if d.plugins)]
+                close = suggest(name, candidates)
                 tip = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
                 raise InstallError(
                     f"No plugin or plugin distribution named {name!r} is installed.{tip}",
                     plugin=name,
-                    hint="Run `plugins list --all` to see installed plugins.",
+                    hint="Run `plugins list` to see the installed plugins.",
                 )
             if not dist.plugins:
                 raise InstallError(
-                    f"Refusing to uninstall {dist.name!r}: it provides no plugin for "
-                    f"{self.group.removesuffix('.plugins')}.",
+                    f"Refusing to uninstall {dist.name!r}: it provides no plugin for {self.host}.",
                     plugin=name,
-                    hint="Only plugin distributions can be removed this way; use pip otherwise.",
+                    hint="Only plugin distributions are removed this way; use pip otherwise.",
                 )
             chosen[dist.name] = dist.plugins
         return chosen
 
     def uninstall(self, distributions: Sequence[str]) -> None:
-        """Remove ``distributions`` (already resolved with :meth:`resolve_uninstall`)."""
-        if distributions:
-            self._pip("uninstall", *distributions)
+        """Remove ``distributions``, as resolved by :meth:`resolve_uninstall`.
 
-    def snapshot(self) -> dict[str, _Dist]:
-        """Return what the target interpreter has installed, by canonical name."""
-        finished = subprocess.run(
-            [self.python, "-c", _SNAPSHOT, self.group],
-            capture_output=True,
-            text=True,
-            check=False,
+        Protected distributions are refused here too, so no caller can skip that rule. Raises
+        InstallError when pip fails or a distribution is still visible afterwards (pip leaves
+        alone what lies outside the target environment, such as system site-packages).
+        """
+        for name in distributions:
+            if canonicalize_name(name) in self.protected:
+                raise self._protected_error(name)
+        if not distributions:
+            return
+        self._run(
+            "uninstall",
+            *distributions,
+            hint="Check that the environment is writable, then try again.",
         )
-        if finished.returncode != 0:
-            raise InstallError(
-                f"Cannot inspect the environment of {self.python}: {finished.stderr.strip()}",
-                hint="Check that the interpreter exists and runs.",
-            )
-        data = json.loads(finished.stdout)
-        return {
-            key: _Dist(entry["name"], entry["version"], tuple(entry["plugins"]))
-            for key, entry in data.items()
-        }
+        installed = self._snapshot()
+        for name in distributions:
+            left = installed.get(canonicalize_name(name))
+            if left is not None:
+                raise InstallError(
+                    f"{left.name} {left.version} is still installed in {left.location}.",
+                    plugin=name,
+                    hint="It lies outside this environment; remove it with the pip of the "
+                    "environment it belongs to.",
+                )
 
-    def _roll_back(self, changes: Sequence[Installed], before: dict[str, _Dist]) -> None:
-        added = [c.distribution for c in changes if c.previous_version is None]
-        changed = [f"{c.distribution}=={c.previous_version}" for c in changes if c.previous_version]
+    def _verify(self, changes: Sequence[_Change], verify: Verify) -> dict[str, str]:
+        """Return the problems ``verify`` finds in the changed plugins; undo if it raises."""
+        problems: dict[str, str] = {}
         try:
-            if added:
-                self._pip("uninstall", *added)
-            if changed:
-                self._pip("install", *changed)
-        except InstallError as exc:
-            logger.error("rolling back the install failed: %s", exc.message)
-            raise InstallError(
-                f"Rolling back the install failed: {exc.message}",
-                hint="Inspect the environment with `pip list` and fix it by hand.",
-            ) from exc
+            for change in changes:
+                for name in change.new.plugins:
+                    problem = verify(name)
+                    if problem is not None:
+                        problems[name] = problem
+        except BaseException:
+            # Even an interrupted check leaves nothing half-installed.
+            outcome, _ = self._roll_back(changes)
+            logger.error("verification did not finish; %s", outcome)
+            raise
+        return problems
 
-    def _pip(self, action: str, *args: str) -> None:
-        if self.uv is not None:
-            command = [self.uv, "pip", action, "--python", self.python]
-        else:
-            command = [self.python, "-m", "pip", action]
-        if action == "uninstall" and self.uv is None:
-            command.append("--yes")
-        command += [*(self.extra_pip_args if action == "install" else []), *args]
-        if self.quiet:
-            command.append("--quiet")
-        logger.info("running %s", " ".join(command))
-        finished = subprocess.run(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE if self.quiet else None,
-            stderr=subprocess.PIPE,
-            text=True,
-            check=False,
+    def _undone(self, error: InstallError, changes: Sequence[_Change]) -> InstallError:
+        """Undo ``changes`` and return ``error`` extended with what the rollback achieved."""
+        outcome, remedies = self._roll_back(changes)
+        hint = error.hint
+        if remedies:
+            by_hand = f"Finish the rollback by hand: {'; '.join(remedies)}."
+            hint = by_hand if hint is None else f"{hint}\n{by_hand}"
+        return InstallError(f"{error.message}\n{outcome}", plugin=error.plugin, hint=hint)
+
+    def _roll_back(self, changes: Sequence[_Change]) -> tuple[str, list[str]]:
+        """Undo ``changes`` as far as possible; return what happened and what is left to do."""
+        sources = [arg for c in changes if c.restorable and c.old for arg in c.old.source]
+        added = [c.new.name for c in changes if c.old is None]
+        notes: list[str] = []
+        try:
+            if sources:
+                # Exactly the old copies, even where pip would call the version satisfied.
+                notes += self._attempt(
+                    lambda: self._install("--force-reinstall", "--no-deps", *sources)
+                )
+            if added:
+                notes += self._attempt(lambda: self._run("uninstall", *added, hint=None))
+            now = self._snapshot()
+        except InstallError as error:
+            return f"The rollback failed: {error.message}", ["check the environment with pip list"]
+        done: list[str] = []
+        remedies: list[str] = []
+        for change in changes:
+            old, new = change.old, change.new
+            current = now.get(canonicalize_name(new.name))
+            if old is None:
+                if current is None:
+                    done.append(f"removed {new.name}")
+                else:
+                    remedies.append(f"pip uninstall {new.name}")
+            elif not change.restorable:
+                notes.append(
+                    f"{new.name} {new.version} was reinstalled from the same source, so its "
+                    "previous files cannot be put back"
+                )
+            elif current and current.version == old.version and current.record != new.record:
+                done.append(f"restored {old.name} {old.version}")
+            else:
+                remedies.append(f"pip install {shlex.join(old.source)}")
+        summary = [f"Rolled back: {', '.join(done)}." if done else "Nothing was rolled back."]
+        summary += [f"{note}." for note in notes]
+        if remedies:
+            summary.append("The environment is not as it was before the install.")
+        logger.info("rollback: %s", " ".join(summary))
+        return " ".join(summary), remedies
+
+    @staticmethod
+    def _attempt(step: Callable[[], None]) -> list[str]:
+        """Run one rollback step; return its failure, if any, instead of raising it."""
+        try:
+            step()
+        except InstallError as error:
+            return [error.message]
+        return []
+
+    def _protected_error(self, name: str) -> InstallError:
+        return InstallError(
+            f"Refusing to uninstall {name!r}: it is part of {self.host} or its tooling, not a "
+            "plugin.",
+            plugin=name,
+            hint="Use pip directly if you really mean to remove it.",
         )
-        if finished.returncode != 0:
-            tail = "\n".join(finished.stderr.strip().splitlines()[-5:])
+
+    def _snapshot(self) -> dict[str, _Dist]:
+        """Return the target's distributions by canonical name; the first on sys.path wins."""
+        command = [self.python, "-c", _SNAPSHOT, self.group]
+        try:
+            finished = subprocess.run(command, capture_output=True, text=True, check=False)
+            if finished.returncode != 0:
+                raise ValueError(f"exit status {finished.returncode}: {finished.stderr.strip()}")
+            # Only the last line: a sitecustomize module may print before the script runs.
+            rows = json.loads(finished.stdout.strip().splitlines()[-1])
+        except (OSError, ValueError, IndexError) as error:
             raise InstallError(
-                f"`{' '.join(command[:4])} ...` failed with exit status "
-                f"{finished.returncode}:\n{tail}",
-                hint="Check the requirement (name, version, path) and your network access.",
-            )
-        if finished.stderr and not self.quiet:
-            sys.stderr.write(finished.stderr)
+                f"Cannot list the distributions installed for {self.python}: {error}",
+                hint="Check that this Python interpreter exists and runs.",
+            ) from error
+        found: dict[str, _Dist] = {}
+        for row in rows:
+            found.setdefault(canonicalize_name(row["name"]), _Dist.from_row(row))
+        return found
+
+    def _install(self, *args: str) -> None:
+        self._run("install", *self.extra_pip_args, *args, hint=_INSTALL_HINT)
+
+    def _run(self, action: Literal["install", "uninstall"], *args: str, hint: str | None) -> None:
+        """Run pip's (or uv's) ``action``, relaying its output; raise InstallError on failure."""
+        if self._uv is not None:
+            command = [self._uv, "pip", action, "--python", self.python]
+        else:
+            command = [
+                self.python,
+                "-m",
+                "pip",
+                action,
+                *(["--yes"] if action == "uninstall" else []),
+            ]
+        command += [*(["--quiet"] if self.quiet else []), *args]
+        tool = f"uv pip {action}" if self._uv else f"pip {action}"
+        logger.info("running %s", shlex.join(command))
+        tail: collections.deque[str] = collections.deque(maxlen=_TAIL_LINES)
+        try:
+            with subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                errors="replace",
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},  # progress as it happens
+            ) as process:
+                assert process.stdout is not None
+                assert process.stderr is not None
+                errors = threading.Thread(target=self._relay, args=(process.stderr, tail))
+                errors.start()
+                self._relay(process.stdout, None)
+                errors.join()
+                status = process.wait()
+        except OSError as error:
+            raise InstallError(f"Cannot run {tool}: {error}", hint=hint) from error
+        if status != 0:
+            quoted = "\n".join(tail) or "(no error output)"
+            raise InstallError(f"{tool} failed with exit status {status}:\n{quoted}", hint=hint)
+
+    def _relay(self, stream: IO[str], tail: collections.deque[str] | None) -> None:
+        """Pass each line of ``stream`` to ``progress``, keeping the last ones in ``tail``."""
+        for raw in stream:
+            line = raw.rstrip("\n")
+            if tail is not None and line.strip():
+                tail.append(line)
+            if self.progress is not None:
+                with self._progress_lock:
+                    self.progress(line)

@@ -11,6 +11,8 @@ import pytest
 
 from conftest import Venv
 
+from .conftest import Invoke
+
 
 @pytest.fixture
 def pegboard(venv: Venv, monkeypatch: pytest.MonkeyPatch) -> Venv:
@@ -74,6 +76,16 @@ def test_new_install_run_check_uninstall(pegboard: Venv, tmp_path: Path) -> None
     assert cli(pegboard, "tidy").returncode == 3
 
 
+@pytest.mark.parametrize("name", ["plugins", "doctor"])
+def test_new_refuses_the_name_of_a_built_in_command(
+    invoke: Invoke, tmp_path: Path, name: str
+) -> None:
+    result = invoke("plugins", "new", name, "--dir", str(tmp_path / "project"))
+    assert result.exit_code == 2
+    assert f"The plugin name {name!r} is a built-in command" in result.stderr
+    assert not (tmp_path / "project").exists()
+
+
 @pytest.mark.parametrize("name", ["pegboard", "pip", "setuptools"])
 def test_uninstall_refuses_what_is_not_a_plugin(pegboard: Venv, name: str) -> None:
     result = cli(pegboard, "plugins", "uninstall", name, "--yes")
@@ -95,7 +107,8 @@ def test_a_plugin_failing_its_check_is_rolled_back_unless_forced(
     project = make_project(tmp_path / "broken", "brokenplug", "import not_a_module\nplugin = 1")
     result = cli(pegboard, "plugins", "install", str(project))
     assert result.returncode == 1
-    assert "failed their check and were rolled back" in result.stderr
+    assert "failed their check" in result.stderr
+    assert "Rolled back: removed brokenplug." in result.stderr
     assert "not_a_module" in result.stderr
     assert "brokenplug" not in installed(pegboard)
     forced = cli(pegboard, "plugins", "install", "--force", str(project))

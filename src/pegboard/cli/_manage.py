@@ -92,6 +92,7 @@ def new(ctx: click.Context, name: str, directory: str | None, force: bool) -> No
         host_distribution=host.distribution,
         host_version=host.version,
         api_version=host.api_version,
+        reserved=host.reserved,
         force=force,
     )
     click.echo(f"Created {result.distribution} in {result.root}")
