@@ -257,7 +257,10 @@ with contextlib.redirect_stdout(io.StringIO()):
         host.main({args!r})
     except SystemExit:
         pass
-heavy = ("importlib.metadata", "pluggy", "typer", "asyncio", "packaging", "alphamod", "betamod")
+heavy = (
+    "importlib.metadata", "pluggy", "typer", "asyncio", "packaging", "alphamod", "betamod",
+    "dataclasses", "logging", "shutil",
+)
 print(json.dumps(sorted(m for m in sys.modules if m in heavy or m.split(".")[0] in heavy)))
 """
 
@@ -279,6 +282,36 @@ def test_running_one_command_imports_only_that_plugin(site: SiteDir, tmp_path: P
     assert "alphamod" in warm
     assert "betamod" not in warm
     assert "importlib.metadata" not in warm
+
+
+WIDTH_CHECK = """
+import io, contextlib, json, click
+from pegboard._host import Host
+text = "Do a thing. " * 20
+outputs = []
+for cli in (Host("testhost", version="1.0", help=text).cli, click.Group("testhost", help=text)):
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        try:
+            cli.main(["--help"], prog_name="testhost")
+        except SystemExit:
+            pass
+    outputs.append(out.getvalue().split("Options:")[0])
+print(json.dumps(outputs))
+"""
+
+
+@pytest.mark.parametrize("columns", ["60", "120", "", "junk"])
+def test_help_is_as_wide_as_click_would_make_it(tmp_path: Path, columns: str) -> None:
+    # The width is worked out without shutil; COLUMNS must rule as in Click (CliRunner
+    # forces the width, hence a real process).
+    env = {**os.environ, "COLUMNS": columns, "XDG_CACHE_HOME": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", WIDTH_CHECK], env=env, capture_output=True, text=True, check=True
+    )
+    ours, clicks = json.loads(out.stdout)
+    assert ours == clicks
+    widest = max(len(line) for line in ours.splitlines())
+    assert widest <= (58 if columns == "60" else 78)
 
 
 def test_ctrl_c_in_a_plugin_command_exits_130(host: Host, site: SiteDir) -> None:

@@ -14,7 +14,7 @@ import pytest
 from conftest import SiteDir
 from pegboard._catalog import Catalog, HostIdentity
 from pegboard._discovery import discover
-from pegboard._manifest import Manifest, manifest_path
+from pegboard._manifest import SCHEMA, Manifest, manifest_path
 from pegboard._records import PluginRecord, Verdict
 
 GROUP = "testhost.plugins"
@@ -34,10 +34,8 @@ def test_manifest_lives_in_the_user_cache_dir(site: SiteDir, tmp_path: Path) -> 
     path = Path(catalog().manifest.path)
     assert path.parent == tmp_path / "cache" / "testhost"
     data = json.loads(path.read_text())
-    (record,) = [p for p in data["plugins"] if p["name"] == "hello"]
-    assert record["target"] == "hellomod:cli"
-    assert record["distribution"] == "hello"
-    assert record["verdict"] == "ok"
+    (row,) = [row for row in data["plugins"] if row[0] == "hello"]
+    assert row[:5] == ["hello", "hellomod:cli", "hello", "1.0", "ok"]
 
 
 def test_cache_dir_override(site: SiteDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,14 +88,35 @@ def test_a_corrupt_manifest_is_rebuilt(site: SiteDir, content: str) -> None:
     manifest = catalog().manifest
     assert manifest.rebuilt
     assert manifest.by_name["hello"].target == "hellomod:cli"
-    assert json.loads(path.read_text())["schema"] == 1
+    assert json.loads(path.read_text())["schema"] == SCHEMA
 
 
-def test_a_manifest_with_malformed_records_is_rebuilt(site: SiteDir) -> None:
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [(0, None), (1, 3), (4, "not a verdict"), (7, ["health"]), (10, None), (11, "1.5")],
+    ids=["name", "target", "verdict", "hooks", "groups", "import-seconds"],
+)
+def test_a_manifest_with_malformed_records_is_rebuilt(
+    site: SiteDir, field: int, value: object
+) -> None:
     add_hello(site)
     path = Path(catalog().manifest.path)
     data = json.loads(path.read_text())
-    data["plugins"][0]["hooks"] = "not a list"
+    data["plugins"][0][field] = value
+    path.write_text(json.dumps(data))
+    manifest = catalog().manifest
+    assert manifest.rebuilt
+    assert manifest.by_name["hello"].target == "hellomod:cli"
+
+
+@pytest.mark.parametrize(
+    "row", [[], ["hello"], "hello", None], ids=["empty", "short", "text", "null"]
+)
+def test_a_manifest_with_a_misshapen_row_is_rebuilt(site: SiteDir, row: object) -> None:
+    add_hello(site)
+    path = Path(catalog().manifest.path)
+    data = json.loads(path.read_text())
+    data["plugins"].append(row)
     path.write_text(json.dumps(data))
     assert catalog().manifest.rebuilt
 

@@ -9,7 +9,6 @@ loaded before are loaded once to learn their help and hooks, which the manifest 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 import click
@@ -28,21 +27,62 @@ if TYPE_CHECKING:
 logger = get_logger(__name__)
 
 
-@dataclass
 class HostIdentity:
-    """What a host is: the facts discovery, compatibility and file locations derive from."""
+    """What a host is: the facts discovery, compatibility and file locations derive from.
 
-    name: str
-    version: str
-    api_version: str
-    distribution: str
-    hookspecs: tuple[Any, ...] = ()
-    reserved: frozenset[str] = frozenset()
-    startup_timeout: float = 10.0
-    """Seconds each plugin's ``startup`` may take before it is marked FAILED."""
-    telemetry: Telemetry | None = None
-    """Where the registry sends events; by default a JSON-lines file named by
-    ``<PREFIX>_TELEMETRY_FILE`` if set, else memory only."""
+    ``reserved`` are its built-in command names; ``startup_timeout`` the seconds each
+    plugin's ``startup`` may take before it is marked FAILED; ``telemetry`` where the
+    registry sends events (by default a JSON-lines file named by ``<PREFIX>_TELEMETRY_FILE``
+    if set, else memory only). A plain class, not a dataclass: it is built on every start.
+    """
+
+    __slots__ = (
+        "api_version",
+        "distribution",
+        "hookspecs",
+        "name",
+        "reserved",
+        "startup_timeout",
+        "telemetry",
+        "version",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        version: str,
+        api_version: str,
+        distribution: str,
+        *,
+        hookspecs: tuple[Any, ...] = (),
+        reserved: frozenset[str] = frozenset(),
+        startup_timeout: float = 10.0,
+        telemetry: Telemetry | None = None,
+    ) -> None:
+        self.name = name
+        self.version = version
+        self.api_version = api_version
+        self.distribution = distribution
+        self.hookspecs = hookspecs
+        self.reserved = reserved
+        self.startup_timeout = startup_timeout
+        self.telemetry = telemetry
+
+    def __repr__(self) -> str:
+        return f"HostIdentity({self.name!r}, {self.version!r}, api_version={self.api_version!r})"
+
+    def with_reserved(self, reserved: frozenset[str]) -> HostIdentity:
+        """Return a copy whose built-in command names are ``reserved``."""
+        return HostIdentity(
+            self.name,
+            self.version,
+            self.api_version,
+            self.distribution,
+            hookspecs=self.hookspecs,
+            reserved=reserved,
+            startup_timeout=self.startup_timeout,
+            telemetry=self.telemetry,
+        )
 
     @property
     def group(self) -> str:

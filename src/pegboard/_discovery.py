@@ -149,8 +149,8 @@ def _corrupt_metadata(dist: importlib.metadata.Distribution, group: str) -> list
             "",
             _UNKNOWN,
             _UNKNOWN,
-            Verdict.CORRUPT,
-            f"a distribution in {where} declares {group} plugins but its METADATA has no "
+            verdict=Verdict.CORRUPT,
+            reason=f"a distribution in {where} declares {group} plugins but its METADATA has no "
             "Name; reinstall it or delete its .dist-info folder",
         )
     ]
@@ -168,8 +168,9 @@ def _corrupt_entry_points(
             "",
             name,
             version,
-            Verdict.CORRUPT,
-            f"the entry_points.txt of {name} {version} is corrupt; reinstall the distribution",
+            verdict=Verdict.CORRUPT,
+            reason=f"the entry_points.txt of {name} {version} is corrupt; reinstall the "
+            "distribution",
         )
     ]
 

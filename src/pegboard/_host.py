@@ -7,7 +7,6 @@ entry-point group ``<name>.plugins``, the environment variables ``<NAME>_NO_PLUG
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -143,7 +142,7 @@ class Host:
     @property
     def identity(self) -> HostIdentity:
         """The host's identity, with its current built-in command names as reserved."""
-        return dataclasses.replace(self._identity, reserved=frozenset(self.cli.builtin_names()))
+        return self._identity.with_reserved(frozenset(self.cli.builtin_names()))
 
     @property
     def cli(self) -> HostGroup:

@@ -8,8 +8,9 @@ so ``pre_execute``/``post_execute`` are called around it.
 
 from __future__ import annotations
 
-import copy
 import importlib
+import os
+import sys
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -31,12 +32,45 @@ LazyBuiltin = tuple[str, str]
 """(``module:attribute`` of a Click command, its short help)."""
 
 
+class HostContext(click.Context):
+    """A Click context that sizes help output without importing :mod:`shutil`.
+
+    Click asks ``shutil.get_terminal_size`` for the width, and importing shutil pulls in
+    the compression modules: more than a millisecond of a ``--help`` that is budgeted
+    against a bare Click import. The rules are the same: ``COLUMNS``, else the terminal
+    on stdout, else 80 columns.
+    """
+
+    def make_formatter(self) -> click.HelpFormatter:
+        if self.terminal_width is not None or click.formatting.FORCED_WIDTH is not None:
+            return super().make_formatter()
+        max_width = self.max_content_width or 80
+        width = max(min(_terminal_columns(), max_width) - 2, 50)
+        return self.formatter_class(width=width, max_width=self.max_content_width)
+
+
+def _terminal_columns() -> int:
+    """Return the terminal's width as ``shutil.get_terminal_size().columns`` would."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):  # no stdout, a closed one, or not a tty
+        return 80
+
+
 class PluginGroup(click.Group):
     """A Click group whose plugin and built-in commands load on demand.
 
     ``catalog_for(ctx)`` returns the invocation's :class:`~pegboard._catalog.Catalog`; it is
     a callable because the catalog depends on options parsed into the context.
     """
+
+    context_class = HostContext
 
     def __init__(
         self,
@@ -160,6 +194,8 @@ def _observed(command: click.Command, name: str, catalog: Catalog) -> click.Comm
     A shallow copy keeps the plugin's own object untouched; only the copy's ``invoke`` is
     replaced, which works for commands and groups alike.
     """
+    import copy
+
     observed = copy.copy(command)
     observed.name = name
     if not catalog.observed:

@@ -6,8 +6,9 @@ distribution adds or removes a ``*.dist-info`` folder, which changes its parent 
 nanoseconds: rounding them (to seconds, or to floats) would let a reinstall within the same
 second serve stale entry points.
 
-The file is JSON written by atomic replace, so concurrent writers leave one complete file. A
-missing, truncated, corrupt, foreign or stale file is rebuilt, never trusted and never a crash.
+The file is JSON (one row per plugin, see ``PluginRecord.to_row``) written by atomic replace,
+so concurrent writers leave one complete file. A missing, truncated, corrupt, foreign or stale
+file is rebuilt, never trusted and never a crash.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pegboard._version import __version__
 
 logger = get_logger(__name__)
 
-SCHEMA: Final = 1
+SCHEMA: Final = 2
 """Bumped whenever the file's shape changes; other schemas are rebuilt."""
 
 Fingerprint = list[list[Any]]
@@ -143,7 +144,7 @@ class Manifest:
             logger.info("manifest %s is from another version or host; rebuilding it", self.path)
             return False, []
         try:
-            records = _records(data)
+            records = [PluginRecord.from_row(row) for row in data["plugins"]]
         except (KeyError, TypeError, ValueError) as exc:
             logger.info("manifest %s is corrupt (%s); rebuilding it", self.path, exc)
             return False, []
@@ -157,19 +158,10 @@ class Manifest:
             "pegboard": __version__,
             "host": self.host_key,
             "fingerprint": stamps,
-            "plugins": [record.to_json() for record in self.records],
+            "plugins": [record.to_row() for record in self.records],
         }
         try:
             write_atomic(self.path, json.dumps(data, separators=(",", ":")))
         except OSError as exc:
             # A read-only cache costs speed, not correctness: carry on uncached.
             logger.info("cannot write manifest %s: %s", self.path, exc)
-
-
-def _records(data: dict[str, Any]) -> list[PluginRecord]:
-    records: list[PluginRecord] = []
-    for entry in data["plugins"]:
-        if not isinstance(entry, dict):
-            raise TypeError(f"plugin entry is not an object: {entry!r}")
-        records.append(PluginRecord.from_json(entry))
-    return records

@@ -136,8 +136,8 @@ def _probe(args: argparse.Namespace) -> CheckReport:
         args.host_version,
         args.api_version,
         args.distribution,
-        tuple(_import(spec) for spec in args.hookspec),
-        frozenset(args.reserved),
+        hookspecs=tuple(_import(spec) for spec in args.hookspec),
+        reserved=frozenset(args.reserved),
     )
     records = discover(
         host.group,
