@@ -89,6 +89,15 @@ def disable_foreign_plugins(config: Path) -> list[str]:
     return names
 
 
+def console_script(python: str) -> list[str]:
+    """Return the command users type: the ``pegboard`` script next to ``python`` if any.
+
+    ``python -m pegboard`` is the fallback; runpy makes it a little slower than the script.
+    """
+    script = Path(python).with_name("pegboard")
+    return [str(script)] if script.is_file() else [python, "-m", "pegboard"]
+
+
 def run_ms(command: list[str], env: dict[str, str]) -> float:
     """Return the wall-clock milliseconds of one run of ``command``."""
     return run(command, env)[0]
@@ -165,6 +174,8 @@ def main() -> None:
     sizes = [int(size) for size in args.sizes.split(",")]
     python = sys.executable
     baseline = [python, "-c", "import click"]
+    pegboard = console_script(python)
+    print(f"pegboard runs as: {' '.join(pegboard)}")
     print(f"interpreter {python}; {args.runs} runs alternating with `python -c 'import click'`")
     with tempfile.TemporaryDirectory() as scratch:
         base_env = {k: v for k, v in os.environ.items() if not k.startswith("PEGBOARD_")}
@@ -186,15 +197,15 @@ def main() -> None:
                 "XDG_CONFIG_HOME": str(config),
             }
             commands = {
-                "help": [python, "-m", "pegboard", "--help"],
-                "command": [python, "-m", "pegboard", "plugin0" if size else "--version"],
+                "help": [*pegboard, "--help"],
+                "command": [*pegboard, "plugin0" if size else "--version"],
             }
             cold = run_ms(commands["help"], env)
             print(f"{size:>7}  {'--help (cold, once)':<22} {cold:>7.1f}")
             for kind, command in commands.items():
                 ms, click_ms, ratio, cpu_ratio = paired(command, baseline, env, args.runs)
                 checked = hyperfine_ms(command, env, args.runs)
-                label = " ".join(command[3:])
+                label = " ".join(command[len(pegboard) :])
                 target = TARGETS[kind] if size == max(sizes) and size else None
                 verdict = (
                     ""

@@ -11,12 +11,9 @@ is never caught: the user's Ctrl-C still stops the host.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import importlib
 import io
-import logging
 import time
-import traceback
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
@@ -25,12 +22,13 @@ import click
 from pegboard._errors import PegboardError, PluginRejectedError
 from pegboard._hooknames import PROJECT, SHUTDOWN, STARTUP
 from pegboard._lifecycle import PluginState
+from pegboard._log import get_logger
 from pegboard._records import PluginRecord
 
 if TYPE_CHECKING:
     from pegboard._registry import Registry
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 DEFAULT_STARTUP_TIMEOUT: Final = 10.0
 """Seconds a plugin's ``startup`` may take before it is marked FAILED."""
@@ -48,21 +46,42 @@ class _LoadFailure(Exception):
         self.reason = reason
 
 
-@dataclasses.dataclass(slots=True)
 class LoadedPlugin:
-    """The outcome of loading one plugin (``error is None`` when it loaded)."""
+    """The outcome of loading one plugin (``error is None`` when it loaded).
 
-    record: PluginRecord
-    plugin: object | None = None
-    command: click.Command | None = None
-    kind: str | None = None
-    output: str = ""
-    seconds: float = 0.0
-    error: str | None = None
-    traceback: str | None = None
-    incompatible: bool = False
-    groups: tuple[str, ...] = ()
-    """Command groups the plugin added subcommands to (``command_group``) while loading."""
+    ``groups`` are the command groups the plugin added subcommands to (``command_group``)
+    while loading. A plain class, not a dataclass: running one plugin command builds one,
+    and importing :mod:`dataclasses` would cost that path about a millisecond.
+    """
+
+    __slots__ = (
+        "command",
+        "error",
+        "groups",
+        "incompatible",
+        "kind",
+        "output",
+        "plugin",
+        "record",
+        "seconds",
+        "traceback",
+    )
+
+    def __init__(self, record: PluginRecord) -> None:
+        self.record = record
+        self.plugin: object | None = None
+        self.command: click.Command | None = None
+        self.kind: str | None = None
+        self.output = ""
+        self.seconds = 0.0
+        self.error: str | None = None
+        self.traceback: str | None = None
+        self.incompatible = False
+        self.groups: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        outcome = "loaded" if self.error is None else f"failed: {self.error}"
+        return f"<LoadedPlugin {self.record.name!r} {outcome}>"
 
 
 def import_plugin(record: PluginRecord, *, api_version: str) -> LoadedPlugin:
@@ -74,12 +93,12 @@ def import_plugin(record: PluginRecord, *, api_version: str) -> LoadedPlugin:
             _interpret(loaded, _resolve(record), api_version)
         except _LoadFailure as failure:
             loaded.error = failure.reason
-            loaded.traceback = traceback.format_exc()
+            loaded.traceback = _current_traceback()
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # the plugin boundary: anything else is the plugin's fault
             loaded.error = _describe(exc, record)
-            loaded.traceback = traceback.format_exc()
+            loaded.traceback = _current_traceback()
     loaded.seconds = time.perf_counter() - start
     loaded.output = output.getvalue()
     if loaded.output:
@@ -153,6 +172,8 @@ def _call_lifecycle(
             reason = f"its {hook} did not finish within {timeout} s"
         else:
             reason = f"its {hook} raised {_exception_text(outcome.error)}"
+        import traceback
+
         detail = "".join(traceback.format_exception(outcome.error))
         if hook == STARTUP:
             _fail(registry, outcome.plugin, reason, detail)
@@ -182,7 +203,7 @@ def _register(registry: Registry, loaded: LoadedPlugin) -> None:
         registry.transition(record.name, PluginState.ACTIVE)
     except PluginRejectedError as exc:
         loaded.error = exc.message.rstrip(".") + "; ask the plugin's author to fix its hookimpls"
-        loaded.traceback = traceback.format_exc()
+        loaded.traceback = _current_traceback()
 
 
 def _fail(registry: Registry, name: str, reason: str, detail: str | None) -> None:
@@ -304,6 +325,17 @@ def _describe(exc: BaseException, record: PluginRecord) -> str:
 def _exception_text(exc: BaseException) -> str:
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _current_traceback() -> str:
+    """Return the traceback of the exception being handled.
+
+    :mod:`traceback` is imported here, when something failed: importing it costs the
+    startup path more than a millisecond.
+    """
+    import traceback
+
+    return traceback.format_exc()
 
 
 @contextlib.contextmanager

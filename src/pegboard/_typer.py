@@ -9,10 +9,12 @@ shared Click, the converted command is used as it is.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from click.shell_completion import CompletionItem
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 
 def is_typer_app(value: object) -> bool:
@@ -87,6 +89,8 @@ class TyperBridge(click.Command):
                 name, list(words), parent=inner_ctx, resilient_parsing=True
             )
             command = sub
+        from click.shell_completion import CompletionItem
+
         return [
             CompletionItem(item.value, type=item.type, help=item.help)
             for item in command.shell_complete(inner_ctx, incomplete)
