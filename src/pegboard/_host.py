@@ -267,6 +267,18 @@ def _global_options(host: Host) -> list[click.Parameter]:
 
         return callback
 
+    def flag(declarations: list[str], attribute: str, help: str) -> click.Option:
+        """An eager on/off option whose value goes to ``options(ctx).<attribute>``."""
+        return click.Option(
+            declarations,
+            is_flag=True,
+            default=None,
+            is_eager=True,
+            expose_value=False,
+            callback=store(attribute),
+            help=help,
+        )
+
     prefix = _paths.env_prefix(host.name)
     return [
         click.Option(
@@ -278,41 +290,17 @@ def _global_options(host: Host) -> list[click.Parameter]:
             callback=store("format"),
             help="Output format of commands that print data.",
         ),
-        click.Option(
-            ["-q", "--quiet"],
-            is_flag=True,
-            default=None,
-            is_eager=True,
-            expose_value=False,
-            callback=store("quiet"),
-            help="Print only what was asked for.",
-        ),
-        click.Option(
-            ["--debug"],
-            is_flag=True,
-            default=None,
-            is_eager=True,
-            expose_value=False,
-            callback=store("debug"),
-            help="Show tracebacks and debug logging.",
-        ),
-        click.Option(
+        flag(["-q", "--quiet"], "quiet", "Print only what was asked for."),
+        flag(["--debug"], "debug", "Show tracebacks and debug logging."),
+        flag(
             ["--no-plugins"],
-            is_flag=True,
-            default=None,
-            is_eager=True,
-            expose_value=False,
-            callback=store("no_plugins"),
-            help=f"Start without any plugin code (also {prefix}_NO_PLUGINS=1).",
+            "no_plugins",
+            f"Start without any plugin code (also {prefix}_NO_PLUGINS=1).",
         ),
-        click.Option(
+        flag(
             ["--strict-plugins"],
-            is_flag=True,
-            default=None,
-            is_eager=True,
-            expose_value=False,
-            callback=store("strict"),
-            help=f"Fail when any plugin fails to load (also {prefix}_STRICT_PLUGINS=1).",
+            "strict",
+            f"Fail when any plugin fails to load (also {prefix}_STRICT_PLUGINS=1).",
         ),
         click.Option(
             ["--version"],

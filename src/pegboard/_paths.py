@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Literal
 
 
 def env_prefix(host: str) -> str:
@@ -32,25 +33,25 @@ def env_flag(host: str, suffix: str) -> bool:
 
 def config_dir(host: str) -> str:
     """Return the host's config folder (``<PREFIX>_CONFIG_DIR`` overrides platformdirs)."""
-    override = env(host, "CONFIG_DIR")
-    if override:
-        return override
-    if sys.platform == "linux":
-        return _xdg("XDG_CONFIG_HOME", ".config", host)
-    import platformdirs
-
-    return platformdirs.user_config_dir(host, appauthor=False)
+    return _user_dir(host, "CONFIG")
 
 
 def cache_dir(host: str) -> str:
     """Return the host's cache folder (``<PREFIX>_CACHE_DIR`` overrides platformdirs)."""
-    override = env(host, "CACHE_DIR")
+    return _user_dir(host, "CACHE")
+
+
+def _user_dir(host: str, kind: Literal["CONFIG", "CACHE"]) -> str:
+    """Return the host's ``kind`` folder: the override variable, else the platform's rule."""
+    override = env(host, f"{kind}_DIR")
     if override:
         return override
     if sys.platform == "linux":
-        return _xdg("XDG_CACHE_HOME", ".cache", host)
+        return _xdg(f"XDG_{kind}_HOME", f".{kind.lower()}", host)
     import platformdirs
 
+    if kind == "CONFIG":
+        return platformdirs.user_config_dir(host, appauthor=False)
     return platformdirs.user_cache_dir(host, appauthor=False)
 
 
