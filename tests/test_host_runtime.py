@@ -14,7 +14,7 @@ import typer
 from click.testing import CliRunner, Result
 
 from conftest import SiteDir
-from pegboard._host import Host
+from pegboard.host.host import Host
 
 GROUP = "testhost.plugins"
 
@@ -250,7 +250,7 @@ def _python_with(site: SiteDir, tmp_path: Path, code: str) -> list[str]:
 
 IMPORT_CHECK = """
 import io, contextlib, json, sys
-from pegboard._host import Host
+from pegboard.host.host import Host
 host = Host("testhost", version="1.0")
 with contextlib.redirect_stdout(io.StringIO()):
     try:
@@ -287,7 +287,7 @@ def test_running_one_command_imports_only_that_plugin(site: SiteDir, tmp_path: P
 
 WIDTH_CHECK = """
 import io, contextlib, json, click
-from pegboard._host import Host
+from pegboard.host.host import Host
 text = "Do a thing. " * 20
 outputs = []
 for cli in (Host("testhost", version="1.0", help=text).cli, click.Group("testhost", help=text)):

@@ -19,7 +19,7 @@ import pytest
 
 from conftest import SiteDir, Venv
 from pegboard._errors import InstallError
-from pegboard._install import Installed, Installer, _source
+from pegboard.manage.install import Installed, Installer, _source
 
 HOST = "acme"
 OFFLINE = ("--no-index", "--no-build-isolation")

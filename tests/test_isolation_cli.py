@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from conftest import SiteDir
-from pegboard._host import Host
-from pegboard._loading import import_plugin
-from pegboard._records import PluginRecord
+from pegboard.discovery.records import PluginRecord
+from pegboard.host.host import Host
+from pegboard.host.loading import import_plugin
 
 GROUP = "testhost.plugins"
 
@@ -289,11 +289,11 @@ def test_tracebacks_only_with_debug(host: Host, site: SiteDir) -> None:
 def test_linux_folders_match_platformdirs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import platformdirs
 
-    from pegboard import _paths
+    from pegboard.host import config
 
     for variable in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
         monkeypatch.delenv(variable)
-    assert _paths.cache_dir("acme") == platformdirs.user_cache_dir("acme", appauthor=False)
-    assert _paths.config_dir("acme") == platformdirs.user_config_dir("acme", appauthor=False)
+    assert config.cache_dir("acme") == platformdirs.user_cache_dir("acme", appauthor=False)
+    assert config.config_dir("acme") == platformdirs.user_config_dir("acme", appauthor=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert _paths.cache_dir("acme") == platformdirs.user_cache_dir("acme", appauthor=False)
+    assert config.cache_dir("acme") == platformdirs.user_cache_dir("acme", appauthor=False)

@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 from pegboard import TRANSITIONS, InvalidTransitionError, PluginState
-from pegboard._lifecycle import check_transition, path
+from pegboard.hooks.lifecycle import check_transition, path
 
 S = PluginState
 ALLOWED = {

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from conftest import SiteDir
-from pegboard._catalog import Catalog, HostIdentity
-from pegboard._discovery import discover
-from pegboard._manifest import SCHEMA, Manifest, manifest_path
-from pegboard._records import PluginRecord, Verdict
+from pegboard.discovery.entrypoints import discover
+from pegboard.discovery.manifest import SCHEMA, Manifest, manifest_path
+from pegboard.discovery.records import PluginRecord, Verdict
+from pegboard.host.catalog import Catalog, HostIdentity
 
 GROUP = "testhost.plugins"
 HOST = HostIdentity("testhost", "1.0", "1.0", "testhost")
@@ -151,8 +151,8 @@ def test_concurrent_writers_leave_a_valid_file(tmp_path: Path) -> None:
     path = str(tmp_path / "m.json")
     script = (
         "import sys\n"
-        "from pegboard._manifest import Manifest\n"
-        "from pegboard._records import PluginRecord\n"
+        "from pegboard.discovery.manifest import Manifest\n"
+        "from pegboard.discovery.records import PluginRecord\n"
         "records = [PluginRecord(f'p{i}', f'm{i}:x', f'd{i}', '1.0') for i in range(300)]\n"
         "for attempt in range(5):\n"
         "    Manifest(sys.argv[1], [sys.argv[2]], sys_path=[]).load(lambda: records)\n"

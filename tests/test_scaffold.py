@@ -17,8 +17,8 @@ from packaging.specifiers import SpecifierSet
 
 from conftest import Venv
 from pegboard import InvalidNameError, PegboardError, Registry
-from pegboard._scaffold import ScaffoldResult, create_plugin_project
 from pegboard._version import __version__
+from pegboard.manage.scaffold import ScaffoldResult, create_plugin_project
 
 EXPECTED_FILES = {
     ".gitignore",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pegboard._errors import InvalidNameError, StateFileError
-from pegboard._state import PluginStates
+from pegboard.host.state import PluginStates
 
 
 @pytest.fixture
@@ -160,8 +160,8 @@ def test_reader_never_sets_aside_the_file_a_writer_just_replaced(states: PluginS
     out = run_python(
         """
         import json, sys
-        from pegboard._atomic import write_atomic
-        from pegboard._state import PluginStates
+        from pegboard.discovery.atomic import write_atomic
+        from pegboard.host.state import PluginStates
 
         path = sys.argv[1]
         fixed = []
@@ -253,11 +253,11 @@ def test_reading_imports_neither_filelock_nor_the_writer(states: PluginStates) -
     out = run_python(
         """
         import sys
-        from pegboard._state import PluginStates
+        from pegboard.host.state import PluginStates
 
         states = PluginStates(sys.argv[1])
         print(sorted(states.disabled()), states.is_enabled("x"), states.notices)
-        print([m for m in ("filelock", "pegboard._atomic", "logging") if m in sys.modules])
+        print([m for m in ("filelock", "pegboard.discovery.atomic", "logging") if m in sys.modules])
         """,
         states.path,
     )
@@ -266,7 +266,7 @@ def test_reading_imports_neither_filelock_nor_the_writer(states: PluginStates) -
 
 def test_concurrent_writers_lose_no_update(states: PluginStates) -> None:
     code = (
-        "import sys; from pegboard._state import PluginStates; "
+        "import sys; from pegboard.host.state import PluginStates; "
         "sys.exit(not PluginStates(sys.argv[1]).set_enabled(sys.argv[2], sys.argv[3] == 'on'))"
     )
     names = [f"plugin{i:02}" for i in range(20)]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pegboard import JsonLinesSink, MemorySink, Registry, Telemetry, di
-from pegboard._telemetry import Emitter
+from pegboard.hooks.telemetry import Emitter
 
 
 def test_memory_sink_is_the_default_and_records_state_changes() -> None:

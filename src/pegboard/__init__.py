@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING, Any, Final
 from pegboard._version import __version__
 
 if TYPE_CHECKING:
-    from pegboard._completion import dynamic_choices
-    from pegboard._dispatch import HookOutcome
     from pegboard._errors import (
         HookCallError,
         HookNotFoundError,
@@ -29,13 +27,15 @@ if TYPE_CHECKING:
         RegistryError,
         StateFileError,
     )
-    from pegboard._groups import command_group
-    from pegboard._hookspecs import POST_EXECUTE, PRE_EXECUTE, CoreSpec, hookimpl, hookspec
-    from pegboard._host import Host
-    from pegboard._lifecycle import TRANSITIONS, PluginState
-    from pegboard._loading import load_entrypoints
-    from pegboard._registry import Registry
-    from pegboard._telemetry import JsonLinesSink, MemorySink, Telemetry
+    from pegboard.hooks.dispatch import HookOutcome
+    from pegboard.hooks.groups import command_group
+    from pegboard.hooks.lifecycle import TRANSITIONS, PluginState
+    from pegboard.hooks.registry import Registry
+    from pegboard.hooks.specs import POST_EXECUTE, PRE_EXECUTE, CoreSpec, hookimpl, hookspec
+    from pegboard.hooks.telemetry import JsonLinesSink, MemorySink, Telemetry
+    from pegboard.host.completion import dynamic_choices
+    from pegboard.host.host import Host
+    from pegboard.host.loading import load_entrypoints
 
 __all__ = [
     "POST_EXECUTE",
@@ -70,34 +70,34 @@ __all__ = [
 ]
 
 _HOMES: Final = {
-    "POST_EXECUTE": "pegboard._hooknames",
-    "PRE_EXECUTE": "pegboard._hooknames",
-    "TRANSITIONS": "pegboard._lifecycle",
-    "CoreSpec": "pegboard._hookspecs",
+    "POST_EXECUTE": "pegboard.hooks.names",
+    "PRE_EXECUTE": "pegboard.hooks.names",
+    "TRANSITIONS": "pegboard.hooks.lifecycle",
+    "CoreSpec": "pegboard.hooks.specs",
     "HookCallError": "pegboard._errors",
     "HookNotFoundError": "pegboard._errors",
-    "HookOutcome": "pegboard._dispatch",
-    "Host": "pegboard._host",
-    "load_entrypoints": "pegboard._loading",
+    "HookOutcome": "pegboard.hooks.dispatch",
+    "Host": "pegboard.host.host",
+    "load_entrypoints": "pegboard.host.loading",
     "InstallError": "pegboard._errors",
     "InvalidNameError": "pegboard._errors",
     "InvalidTransitionError": "pegboard._errors",
-    "JsonLinesSink": "pegboard._telemetry",
-    "MemorySink": "pegboard._telemetry",
+    "JsonLinesSink": "pegboard.hooks.telemetry",
+    "MemorySink": "pegboard.hooks.telemetry",
     "NameConflictError": "pegboard._errors",
     "PegboardError": "pegboard._errors",
     "PluginLoadError": "pegboard._errors",
     "PluginNotFoundError": "pegboard._errors",
     "PluginRejectedError": "pegboard._errors",
-    "PluginState": "pegboard._lifecycle",
-    "Registry": "pegboard._registry",
+    "PluginState": "pegboard.hooks.lifecycle",
+    "Registry": "pegboard.hooks.registry",
     "RegistryError": "pegboard._errors",
     "StateFileError": "pegboard._errors",
-    "Telemetry": "pegboard._telemetry",
-    "command_group": "pegboard._groups",
-    "dynamic_choices": "pegboard._completion",
-    "hookimpl": "pegboard._hookspecs",
-    "hookspec": "pegboard._hookspecs",
+    "Telemetry": "pegboard.hooks.telemetry",
+    "command_group": "pegboard.hooks.groups",
+    "dynamic_choices": "pegboard.host.completion",
+    "hookimpl": "pegboard.hooks.specs",
+    "hookspec": "pegboard.hooks.specs",
 }
 """Public name → the private module that defines it."""
 

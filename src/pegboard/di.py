@@ -68,8 +68,8 @@ class Container:
 
 
 def _default_container() -> Container:
-    from pegboard._registry import Registry
-    from pegboard._telemetry import MemorySink, Telemetry
+    from pegboard.hooks.registry import Registry
+    from pegboard.hooks.telemetry import MemorySink, Telemetry
 
     root = Container()
     root.register(Telemetry, lambda c: MemorySink())  # type: ignore[type-abstract]

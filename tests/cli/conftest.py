@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from conftest import SiteDir
-from pegboard._host import Host
+from pegboard.host.host import Host
 
 GROUP = "acmetest.plugins"
 
@@ -87,7 +87,7 @@ def installed(site: SiteDir, monkeypatch: pytest.MonkeyPatch) -> SiteDir:
     )
     add_command_plugin(site, "sleepy", version="2.0")
     add_command_plugin(site, "old", version="0.3", requires=("acmetest<0.5",))
-    from pegboard._state import PluginStates
+    from pegboard.host.state import PluginStates
 
     PluginStates.for_host("acmetest").disable("sleepy")
     monkeypatch.setenv("PYTHONPATH", os.fspath(site.path))

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from conftest import SiteDir
-from pegboard._host import Host
+from pegboard.host.host import Host
 
 GROUP = "testhost.plugins"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SiteDir
-from pegboard._state import PluginStates
 from pegboard._version import __version__
 from pegboard.cli import cli as pegboard_cli
+from pegboard.host.state import PluginStates
 
 from .conftest import Invoke, add_command_plugin, json_of
 

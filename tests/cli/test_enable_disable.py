@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import SiteDir
-from pegboard._state import PluginStates
 from pegboard.cli import cli as pegboard_cli
+from pegboard.host.state import PluginStates
 
 from .conftest import Invoke, add_command_plugin, by_name, imported, json_of
 

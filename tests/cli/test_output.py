@@ -13,8 +13,8 @@ import yaml
 
 from conftest import SiteDir
 from pegboard._errors import PegboardError
-from pegboard._records import PluginRecord, Verdict
 from pegboard.cli._output import STATES, colour, dump_yaml, plugin_state, short_reason, table
+from pegboard.discovery.records import PluginRecord, Verdict
 
 from .conftest import Invoke, add_command_plugin
 

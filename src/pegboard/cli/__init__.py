@@ -1,12 +1,12 @@
-"""The ``pegboard`` command: itself a :class:`~pegboard._host.Host` whose plugins are
+"""The ``pegboard`` command: itself a :class:`~pegboard.host.host.Host` whose plugins are
 declared in the entry-point group ``pegboard.plugins``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pegboard._host import Host
 from pegboard._version import __version__
+from pegboard.host.host import Host
 
 PLUGIN_API_VERSION = "1.0"
 """The plugin API pegboard's own command offers (``requires_api_version`` is checked against it)."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from pegboard._exit import ExitCode
-from pegboard._host import catalog_of, host_of, options
-from pegboard._probe import DEFAULT_TIMEOUT, CheckReport, check_plugin
 from pegboard.cli._names import plugin_name_argument
 from pegboard.cli._output import chosen_format, colour, emit, format_option
+from pegboard.host.exit import ExitCode
+from pegboard.host.host import catalog_of, host_of, options
+from pegboard.manage.probe import DEFAULT_TIMEOUT, CheckReport, check_plugin
 
 
 @click.command()

@@ -12,7 +12,7 @@ from typing import Final
 import click
 from click.shell_completion import get_completion_class
 
-from pegboard._host import host_of
+from pegboard.host.host import host_of
 
 SHELLS: Final = ("bash", "zsh", "fish")
 

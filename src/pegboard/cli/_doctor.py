@@ -9,8 +9,6 @@ from typing import Any, Final
 
 import click
 
-from pegboard._exit import ExitCode
-from pegboard._host import catalog_of
 from pegboard._version import __version__
 from pegboard.cli._output import (
     ACTIVE,
@@ -25,6 +23,8 @@ from pegboard.cli._output import (
     quiet_option,
     user_states,
 )
+from pegboard.host.exit import ExitCode
+from pegboard.host.host import catalog_of
 
 SLOWEST: Final = 5
 """How many of the slowest plugins to show."""

@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from pegboard._host import catalog_of, host_of, options
-from pegboard._install import Installer
-from pegboard._probe import check_plugin
 from pegboard.cli._names import plugin_name_argument
+from pegboard.host.host import catalog_of, host_of, options
+from pegboard.manage.install import Installer
+from pegboard.manage.probe import check_plugin
 
 
 @click.command()
@@ -81,7 +81,7 @@ def uninstall(ctx: click.Context, names: tuple[str, ...], yes: bool) -> None:
 @click.pass_context
 def new(ctx: click.Context, name: str, directory: str | None, force: bool) -> None:
     """Create a new plugin project NAME, ready to install and test."""
-    from pegboard._scaffold import create_plugin_project
+    from pegboard.manage.scaffold import create_plugin_project
 
     catalog = catalog_of(ctx)
     host = catalog.host

@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from pegboard._completion import dynamic_choices
 from pegboard._errors import PluginNotFoundError
-from pegboard._host import catalog_of
-from pegboard._records import PluginRecord
+from pegboard.discovery.records import PluginRecord
+from pegboard.host.completion import dynamic_choices
+from pegboard.host.host import catalog_of
 
 
 def _installed_names(ctx: click.Context) -> list[str]:

@@ -55,10 +55,10 @@ from typing import Any, Final
 import click
 
 from pegboard._errors import PegboardError
-from pegboard._host import FORMATS, host_of, options
-from pegboard._records import PluginRecord, Verdict
-from pegboard._state import PluginStates
-from pegboard._timing import SLOW
+from pegboard.discovery.records import PluginRecord, Verdict
+from pegboard.host.host import FORMATS, host_of, options
+from pegboard.host.state import PluginStates
+from pegboard.manage.timing import SLOW
 
 Row = dict[str, Any]
 """One plugin (or report) as printed: the JSON shapes above."""

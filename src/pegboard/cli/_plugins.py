@@ -15,9 +15,6 @@ from typing import Final
 
 import click
 
-from pegboard._host import catalog_of, options
-from pegboard._records import PluginRecord
-from pegboard._timing import import_seconds
 from pegboard.cli._check import check
 from pegboard.cli._manage import install, new, uninstall
 from pegboard.cli._names import find_record, plugin_name_argument
@@ -36,6 +33,9 @@ from pegboard.cli._output import (
     timing,
     user_states,
 )
+from pegboard.discovery.records import PluginRecord
+from pegboard.host.host import catalog_of, options
+from pegboard.manage.timing import import_seconds
 
 _COLUMNS: Final = (
     ("name", "name"),

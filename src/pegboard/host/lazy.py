@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pegboard._errors import PegboardError, PluginLoadError, PluginNotFoundError
-from pegboard._hooknames import POST_EXECUTE, PRE_EXECUTE
 from pegboard._log import get_logger
+from pegboard.hooks.names import POST_EXECUTE, PRE_EXECUTE
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
-    from pegboard._catalog import Catalog
+    from pegboard.host.catalog import Catalog
 
 logger = get_logger(__name__)
 
@@ -66,7 +66,7 @@ def _terminal_columns() -> int:
 class PluginGroup(click.Group):
     """A Click group whose plugin and built-in commands load on demand.
 
-    ``catalog_for(ctx)`` returns the invocation's :class:`~pegboard._catalog.Catalog`; it is
+    ``catalog_for(ctx)`` returns the invocation's :class:`~pegboard.host.catalog.Catalog`; it is
     a callable because the catalog depends on options parsed into the context.
     """
 

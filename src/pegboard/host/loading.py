@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any, Final
 import click
 
 from pegboard._errors import PegboardError, PluginRejectedError
-from pegboard._hooknames import PROJECT, SHUTDOWN, STARTUP
-from pegboard._lifecycle import PluginState
 from pegboard._log import get_logger
-from pegboard._records import PluginRecord
+from pegboard.discovery.records import PluginRecord
+from pegboard.hooks.lifecycle import PluginState
+from pegboard.hooks.names import PROJECT, SHUTDOWN, STARTUP
 
 if TYPE_CHECKING:
-    from pegboard._registry import Registry
+    from pegboard.hooks.registry import Registry
 
 logger = get_logger(__name__)
 
@@ -123,8 +123,8 @@ def load_plugins(
     ``on_loaded`` sees each successfully imported plugin (the host learns help and hooks).
     """
     from pegboard import di
-    from pegboard._groups import replay
-    from pegboard._registry import Registry
+    from pegboard.hooks.groups import replay
+    from pegboard.hooks.registry import Registry
 
     outcomes = []
     for record in records:
@@ -243,7 +243,7 @@ def _resolve(record: PluginRecord) -> object:
 
 def _interpret(loaded: LoadedPlugin, target: object, api_version: str) -> None:
     """Turn an entry point's target into a plugin object and its command."""
-    from pegboard._typer import as_click_command, is_typer_app
+    from pegboard.host.typer_bridge import as_click_command, is_typer_app
 
     name = loaded.record.name
     if isinstance(target, click.Command):
@@ -363,8 +363,8 @@ def load_entrypoints(
     invalid, reserved, duplicate, corrupt) are recorded as FAILED with their reason and never
     imported; the others are loaded as :func:`load_plugins` does.
     """
-    from pegboard._discovery import discover
     from pegboard._version import __version__
+    from pegboard.discovery.entrypoints import discover
 
     records = discover(
         group, host_distribution=host_distribution, host_version=host_version or __version__

@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING, Any, Final
 
 import click
 
-from pegboard import _paths
-from pegboard._hooknames import EXECUTION_HOOKS
 from pegboard._log import get_logger
-from pegboard._manifest import Manifest, manifest_path
-from pegboard._records import PluginRecord
+from pegboard.discovery.manifest import Manifest, manifest_path
+from pegboard.discovery.records import PluginRecord
+from pegboard.hooks.names import EXECUTION_HOOKS
+from pegboard.host import config
 
 if TYPE_CHECKING:
-    from pegboard._loading import LoadedPlugin
-    from pegboard._registry import Registry
-    from pegboard._telemetry import Telemetry
+    from pegboard.hooks.registry import Registry
+    from pegboard.hooks.telemetry import Telemetry
+    from pegboard.host.loading import LoadedPlugin
 
 logger = get_logger(__name__)
 
@@ -134,7 +134,7 @@ class Catalog:
         """The host's manifest, loaded (and rebuilt if stale) on first use."""
         if self._manifest is None:
             host = self.host
-            path = manifest_path(_paths.cache_dir(host.name), host.group)
+            path = manifest_path(config.cache_dir(host.name), host.group)
             key = [host.name, host.version, host.api_version, ",".join(sorted(host.reserved))]
             manifest = Manifest(path, key)
             manifest.load(self._discover)
@@ -142,7 +142,7 @@ class Catalog:
         return self._manifest
 
     def _discover(self) -> list[PluginRecord]:
-        from pegboard._discovery import discover
+        from pegboard.discovery.entrypoints import discover
 
         return discover(
             self.host.group,
@@ -155,12 +155,12 @@ class Catalog:
     def registry(self) -> Registry:
         """The registry plugins are loaded into (pluggy is imported on first use)."""
         if self._registry is None:
-            from pegboard._registry import Registry
+            from pegboard.hooks.registry import Registry
 
             telemetry = self.host.telemetry
-            path = _paths.env(self.host.name, "TELEMETRY_FILE")
+            path = config.env(self.host.name, "TELEMETRY_FILE")
             if telemetry is None and path:
-                from pegboard._telemetry import JsonLinesSink
+                from pegboard.hooks.telemetry import JsonLinesSink
 
                 telemetry = JsonLinesSink(path)
             self._registry = Registry(telemetry, hookspecs=self.host.hookspecs)
@@ -256,7 +256,7 @@ class Catalog:
         record = self.record(name)
         if record is not None and not observers and record.kind in _ONLY_COMMANDS:
             if name not in self.loaded:
-                from pegboard._loading import import_plugin
+                from pegboard.host.loading import import_plugin
 
                 loaded = self.loaded[name] = import_plugin(
                     record, api_version=self.host.api_version
@@ -274,7 +274,7 @@ class Catalog:
 
     def load(self, records: Collection[PluginRecord]) -> list[LoadedPlugin]:
         """Load, register and start ``records`` not loaded yet; learn what they revealed."""
-        from pegboard._loading import load_plugins
+        from pegboard.host.loading import load_plugins
 
         fresh = [r for r in records if r.name not in self.loaded]
         if not fresh:
@@ -306,7 +306,7 @@ class Catalog:
     def shutdown(self) -> None:
         """Call the loaded plugins' ``shutdown`` hooks (once; failures are only recorded)."""
         if self._registry is not None and self.loaded:
-            from pegboard._loading import shutdown_plugins
+            from pegboard.host.loading import shutdown_plugins
 
             shutdown_plugins(self._registry)
             self.loaded.clear()

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pegboard._names import validate_name
-from pegboard._registry import Registry
+from pegboard.hooks.registry import Registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING, Any, Final
 
 import click
 
-from pegboard import _paths
-from pegboard._catalog import Catalog, HostIdentity, Selection
 from pegboard._errors import PegboardError, PluginLoadError
-from pegboard._exit import ExitCode, ReportedError
-from pegboard._lazy import LazyBuiltin, PluginGroup
 from pegboard._log import get_logger
 from pegboard._names import validate_name
+from pegboard.host import config
+from pegboard.host.catalog import Catalog, HostIdentity, Selection
+from pegboard.host.exit import ExitCode, ReportedError
+from pegboard.host.lazy import LazyBuiltin, PluginGroup
 
 if TYPE_CHECKING:
-    from pegboard._registry import Registry
-    from pegboard._telemetry import Telemetry
+    from pegboard.hooks.registry import Registry
+    from pegboard.hooks.telemetry import Telemetry
 
 logger = get_logger(__name__)
 
@@ -158,7 +158,7 @@ class Host:
         management commands and the global options are added. The returned group becomes
         ``host.cli``; use it as the application's entry point.
         """
-        from pegboard._typer import TyperBridge, is_typer_app
+        from pegboard.host.typer_bridge import TyperBridge, is_typer_app
 
         if is_typer_app(app):
             import typer.main
@@ -225,11 +225,11 @@ class Host:
 
     def selection(self, *, no_plugins: bool = False) -> Selection:
         """Return which plugins may load, from flags, environment and the state file."""
-        if no_plugins or _paths.env_flag(self.name, "NO_PLUGINS"):
+        if no_plugins or config.env_flag(self.name, "NO_PLUGINS"):
             return Selection(no_plugins=True)
-        from pegboard._state import PluginStates
+        from pegboard.host.state import PluginStates
 
-        allow = _paths.env(self.name, "PLUGINS")
+        allow = config.env(self.name, "PLUGINS")
         only = frozenset(filter(None, (n.strip() for n in allow.split(",")))) if allow else None
         states = PluginStates.for_host(self.name)
         disabled = states.disabled()
@@ -240,7 +240,7 @@ class Host:
     def _root_callback(self) -> None:
         ctx = click.get_current_context()
         opts = options(ctx)
-        if opts.strict or _paths.env_flag(self.name, "STRICT_PLUGINS"):
+        if opts.strict or config.env_flag(self.name, "STRICT_PLUGINS"):
             catalog = self.catalog_for(ctx)
             catalog.load(catalog.selected())
             failures = catalog.failures()
@@ -279,7 +279,7 @@ def _global_options(host: Host) -> list[click.Parameter]:
             help=help,
         )
 
-    prefix = _paths.env_prefix(host.name)
+    prefix = config.env_prefix(host.name)
     return [
         click.Option(
             ["--format", "output_format"],

@@ -23,10 +23,10 @@ import os
 import time
 from typing import TYPE_CHECKING, Any, Final
 
-from pegboard import _paths
 from pegboard._errors import StateFileError
 from pegboard._log import get_logger
 from pegboard._names import validate_name
+from pegboard.host import config
 
 if TYPE_CHECKING:
     import filelock
@@ -50,7 +50,7 @@ class PluginStates:
     @classmethod
     def for_host(cls, host: str) -> PluginStates:
         """Return the state of ``host``, stored in its config folder."""
-        return cls(os.path.join(_paths.config_dir(host), FILENAME))
+        return cls(os.path.join(config.config_dir(host), FILENAME))
 
     def disabled(self) -> frozenset[str]:
         """Return the names of disabled plugins."""
@@ -86,7 +86,7 @@ class PluginStates:
                 else:
                     disabled.add(name)
                 data["disabled"] = sorted(disabled)
-                from pegboard._atomic import write_atomic
+                from pegboard.discovery.atomic import write_atomic
 
                 write_atomic(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
         except OSError as exc:  # filelock.Timeout is an OSError too

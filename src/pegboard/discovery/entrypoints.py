@@ -23,7 +23,7 @@ from packaging.version import InvalidVersion, Version
 
 from pegboard._errors import InvalidNameError
 from pegboard._names import validate_name
-from pegboard._records import PluginRecord, Verdict
+from pegboard.discovery.records import PluginRecord, Verdict
 
 logger = logging.getLogger(__name__)
 

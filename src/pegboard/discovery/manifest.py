@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from pegboard._log import get_logger
-from pegboard._records import PluginRecord
 from pegboard._version import __version__
+from pegboard.discovery.records import PluginRecord
 
 logger = get_logger(__name__)
 
@@ -151,7 +151,7 @@ class Manifest:
         return data.get("fingerprint") == stamps, records
 
     def _write(self, stamps: Fingerprint) -> None:
-        from pegboard._atomic import write_atomic
+        from pegboard.discovery.atomic import write_atomic
 
         data = {
             "schema": SCHEMA,

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import pluggy
 
-from pegboard._hooknames import (
+from pegboard.hooks.names import (
     EXECUTION_HOOKS,
     HEALTH,
     POST_EXECUTE,

@@ -1,7 +1,7 @@
 """Check one plugin in a child process, so a plugin that crashes, hangs or exits cannot take
 the checker down.
 
-The parent (:func:`check_plugin`) runs ``python -m pegboard._probe`` with the host's identity
+The parent (:func:`check_plugin`) runs ``python -m pegboard.manage.probe`` with the host's identity
 and a report file, under a timeout. The child discovers the plugin afresh (no manifest),
 loads and starts it as a host would, asks its ``health`` hook, and writes a JSON report. No
 report means the child died: the exit status says how.
@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from pegboard._catalog import HostIdentity
+from pegboard.host.catalog import HostIdentity
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds a check may take before the plugin is reported as hanging."""
@@ -65,7 +65,15 @@ def check_plugin(
     """Check plugin ``name`` of ``host`` in a child process of ``python``."""
     handle, report_path = tempfile.mkstemp(prefix="pegboard-check-", suffix=".json")
     os.close(handle)
-    command = [python, "-m", "pegboard._probe", "--report", report_path, *_host_args(host), name]
+    command = [
+        python,
+        "-m",
+        "pegboard.manage.probe",
+        "--report",
+        report_path,
+        *_host_args(host),
+        name,
+    ]
     start = time.perf_counter()
     try:
         try:
@@ -125,11 +133,11 @@ def _host_args(host: HostIdentity) -> list[str]:
 
 def _probe(args: argparse.Namespace) -> CheckReport:
     """Run in the child: discover, load, start and ask the plugin; never raise."""
-    from pegboard._discovery import discover
-    from pegboard._hooknames import HEALTH
-    from pegboard._loading import load_plugins
     from pegboard._names import suggest
-    from pegboard._registry import Registry
+    from pegboard.discovery.entrypoints import discover
+    from pegboard.hooks.names import HEALTH
+    from pegboard.hooks.registry import Registry
+    from pegboard.host.loading import load_plugins
 
     host = HostIdentity(
         args.host,
@@ -213,7 +221,7 @@ def _import(spec: str) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the child process."""
-    parser = argparse.ArgumentParser(prog="python -m pegboard._probe")
+    parser = argparse.ArgumentParser(prog="python -m pegboard.manage.probe")
     parser.add_argument("--report", required=True)
     parser.add_argument("--host", required=True)
     parser.add_argument("--host-version", required=True)

@@ -21,15 +21,6 @@ from typing import Any, Final, Literal, cast
 
 import pluggy
 
-from pegboard._dispatch import (
-    HookOutcome,
-    PreparedHook,
-    call_full,
-    call_plain,
-    check_arguments,
-    first_error,
-    prepare,
-)
 from pegboard._errors import (
     HookNotFoundError,
     NameConflictError,
@@ -38,10 +29,19 @@ from pegboard._errors import (
     PluginRejectedError,
     RegistryError,
 )
-from pegboard._hookspecs import PROJECT, UNMARKED_IMPLEMENTATIONS, CoreSpec
-from pegboard._lifecycle import PluginState, check_transition, path
 from pegboard._names import suggest, validate_name
-from pegboard._telemetry import Emitter, MemorySink, Telemetry
+from pegboard.hooks.dispatch import (
+    HookOutcome,
+    PreparedHook,
+    call_full,
+    call_plain,
+    check_arguments,
+    first_error,
+    prepare,
+)
+from pegboard.hooks.lifecycle import PluginState, check_transition, path
+from pegboard.hooks.specs import PROJECT, UNMARKED_IMPLEMENTATIONS, CoreSpec
+from pegboard.hooks.telemetry import Emitter, MemorySink, Telemetry
 
 logger = logging.getLogger(__name__)
 
