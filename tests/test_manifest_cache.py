@@ -13,7 +13,7 @@ import pytest
 
 from conftest import SiteDir
 from pegboard.discovery.entrypoints import discover
-from pegboard.discovery.manifest import SCHEMA, Manifest, manifest_path
+from pegboard.discovery.manifest import SCHEMA, Manifest, Scanner, manifest_path
 from pegboard.discovery.records import PluginRecord, Verdict
 from pegboard.host.catalog import Catalog, HostIdentity
 
@@ -29,12 +29,25 @@ def add_hello(site: SiteDir, target: str = "hellomod:cli", version: str = "1.0")
     site.add("hello", version, entry_points={GROUP: {"hello": target}})
 
 
+def record_rows(path: Path) -> list[list[object]]:
+    """Return the record rows of the manifest at ``path`` (its lines after the fourth)."""
+    lines = path.read_text().split("\n")[4:]
+    return [json.loads(line.split("\t")[2]) for line in lines if line]
+
+
+def rewrite_row(path: Path, index: int, row: object) -> None:
+    """Replace the JSON row of record line ``index`` of the manifest at ``path``."""
+    lines = path.read_text().split("\n")
+    name, origin, _ = lines[4 + index].split("\t")
+    lines[4 + index] = f"{name}\t{origin}\t{json.dumps(row)}"
+    path.write_text("\n".join(lines))
+
+
 def test_manifest_lives_in_the_user_cache_dir(site: SiteDir, tmp_path: Path) -> None:
     add_hello(site)
     path = Path(catalog().manifest.path)
     assert path.parent == tmp_path / "cache" / "testhost"
-    data = json.loads(path.read_text())
-    (row,) = [row for row in data["plugins"] if row[0] == "hello"]
+    (row,) = [row for row in record_rows(path) if row[0] == "hello"]
     assert row[:5] == ["hello", "hellomod:cli", "hello", "1.0", "ok"]
 
 
@@ -78,17 +91,41 @@ def test_reinstall_within_the_same_second_is_noticed(site: SiteDir) -> None:
         '{"schema": 999}',
         '{"schema": 1, "plugins": "nope"}',
         "\x00\x01binary",
+        "\xff\xfe not UTF-8",
+        "[" * 100_000 + "]" * 100_000 + "\n[]\n{}\n{}\n",
     ],
-    ids=["empty", "truncated", "wrong-shape", "wrong-schema", "wrong-types", "binary"],
+    ids=[
+        "empty",
+        "truncated",
+        "wrong-shape",
+        "wrong-schema",
+        "wrong-types",
+        "binary",
+        "latin",
+        "deeply-nested",
+    ],
 )
 def test_a_corrupt_manifest_is_rebuilt(site: SiteDir, content: str) -> None:
     add_hello(site)
     path = Path(catalog().manifest.path)
-    path.write_text(content)
+    path.write_bytes(content.encode("latin-1" if "\xff" in content else "utf-8"))
     manifest = catalog().manifest
     assert manifest.rebuilt
     assert manifest.by_name["hello"].target == "hellomod:cli"
-    assert json.loads(path.read_text())["schema"] == SCHEMA
+    assert json.loads(path.read_text().split("\n")[0])["schema"] == SCHEMA
+
+
+@pytest.mark.parametrize("line", [1, 2, 3], ids=["help", "index", "sections"])
+def test_a_deeply_nested_section_is_rebuilt_not_a_recursion_error(site: SiteDir, line: int) -> None:
+    add_hello(site)
+    path = Path(catalog().manifest.path)
+    lines = path.read_text().split("\n")
+    lines[line] = "[" * 100_000 + "]" * 100_000
+    path.write_text("\n".join(lines))
+    manifest = catalog().manifest
+    assert [row[0] for row in manifest.help_rows()] == ["hello"]
+    assert manifest.unlearnt() == ["hello"]
+    assert manifest.by_name["hello"].target == "hellomod:cli"
 
 
 @pytest.mark.parametrize(
@@ -101,10 +138,11 @@ def test_a_manifest_with_malformed_records_is_rebuilt(
 ) -> None:
     add_hello(site)
     path = Path(catalog().manifest.path)
-    data = json.loads(path.read_text())
-    data["plugins"][0][field] = value
-    path.write_text(json.dumps(data))
+    row = record_rows(path)[0]
+    row[field] = value
+    rewrite_row(path, 0, row)
     manifest = catalog().manifest
+    assert manifest.record("hello") is not None
     assert manifest.rebuilt
     assert manifest.by_name["hello"].target == "hellomod:cli"
 
@@ -115,10 +153,10 @@ def test_a_manifest_with_malformed_records_is_rebuilt(
 def test_a_manifest_with_a_misshapen_row_is_rebuilt(site: SiteDir, row: object) -> None:
     add_hello(site)
     path = Path(catalog().manifest.path)
-    data = json.loads(path.read_text())
-    data["plugins"].append(row)
-    path.write_text(json.dumps(data))
-    assert catalog().manifest.rebuilt
+    rewrite_row(path, 0, row)
+    manifest = catalog().manifest
+    assert manifest.by_name["hello"].target == "hellomod:cli"
+    assert manifest.rebuilt
 
 
 def test_a_read_only_cache_still_works(
@@ -131,39 +169,38 @@ def test_a_read_only_cache_still_works(
     assert catalog().manifest.by_name["hello"].target == "hellomod:cli"
 
 
-def test_learnt_facts_survive_a_rebuild_for_unchanged_plugins(tmp_path: Path) -> None:
-    path = str(tmp_path / "m.json")
-    known = PluginRecord("a", "amod:x", "a", "1.0").learn(
-        help="A.", hooks=("health",), kind="plugin"
-    )
-    Manifest(path, ["k"], sys_path=[str(tmp_path)]).load(lambda: [known])
-    (tmp_path / "touch").write_text("")  # the path changed: the next load rebuilds
-    fresh = [PluginRecord("a", "amod:x", "a", "1.0"), PluginRecord("b", "bmod:x", "b", "1.0")]
-    manifest = Manifest(path, ["k"], sys_path=[str(tmp_path)])
-    manifest.load(lambda: fresh)
+def test_learnt_facts_survive_a_rebuild_for_unchanged_plugins(site: SiteDir) -> None:
+    add_hello(site)
+    learnt = catalog().manifest.by_name["hello"].learn(help="Hi.", hooks=("health",), kind="plugin")
+    catalog().manifest.learn({"hello": learnt})
+    site.add("other", entry_points={GROUP: {"other": "othermod:cli"}})
+    manifest = catalog().manifest
     assert manifest.rebuilt
-    assert manifest.by_name["a"].help == "A."
-    assert manifest.by_name["a"].hooks == ("health",)
-    assert manifest.by_name["b"].hooks is None
+    assert manifest.by_name["hello"].help == "Hi."
+    assert manifest.by_name["hello"].hooks == ("health",)
+    assert manifest.by_name["other"].hooks is None
 
 
 def test_concurrent_writers_leave_a_valid_file(tmp_path: Path) -> None:
-    path = str(tmp_path / "m.json")
+    site = SiteDir(tmp_path / "site")
+    for index in range(300):
+        site.add(f"d{index}", entry_points={GROUP: {f"p{index}": f"m{index}:x"}})
+    path = str(tmp_path / "cache" / "m.json")
     script = (
         "import sys\n"
-        "from pegboard.discovery.manifest import Manifest\n"
-        "from pegboard.discovery.records import PluginRecord\n"
-        "records = [PluginRecord(f'p{i}', f'm{i}:x', f'd{i}', '1.0') for i in range(300)]\n"
+        "from pegboard.discovery.manifest import Manifest, Scanner\n"
+        f"scanner = Scanner({GROUP!r}, host_distribution='testhost', host_version='1.0')\n"
         "for attempt in range(5):\n"
-        "    Manifest(sys.argv[1], [sys.argv[2]], sys_path=[]).load(lambda: records)\n"
+        "    Manifest(sys.argv[1], [sys.argv[2]], scanner, sys_path=[sys.argv[3]]).load()\n"
     )
     processes = [
-        subprocess.Popen([sys.executable, "-c", script, path, f"writer{i}"]) for i in range(10)
+        subprocess.Popen([sys.executable, "-c", script, path, f"writer{i}", str(site.path)])
+        for i in range(10)
     ]
     assert [p.wait(timeout=120) for p in processes] == [0] * 10
-    data = json.loads(Path(path).read_text())
-    assert len(data["plugins"]) == 300
-    assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
+    lines = Path(path).read_text().split("\n")
+    assert len(lines) == 4 + 300
+    assert not [name for name in os.listdir(tmp_path / "cache") if name.endswith(".tmp")]
 
 
 def test_manifest_files_are_keyed_by_interpreter_and_path(tmp_path: Path) -> None:
