@@ -7,13 +7,15 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conftest import SiteDir
 from pegboard.discovery.entrypoints import discover
-from pegboard.discovery.manifest import SCHEMA, Manifest, Scanner, manifest_path
+from pegboard.discovery.manifest import MAX_BYTES, SCHEMA, Manifest, Scanner, manifest_path
 from pegboard.discovery.records import PluginRecord, Verdict
 from pegboard.host.catalog import Catalog, HostIdentity
 
@@ -235,3 +237,221 @@ def test_compatibility_from_requires_dist(
     if verdict is Verdict.INCOMPATIBLE:
         assert record.reason is not None
         assert "1.0 is installed" in record.reason
+
+
+def scanner(reserved: frozenset[str] = frozenset(), version: str = "1.0") -> Scanner:
+    return Scanner(GROUP, host_distribution="testhost", host_version=version, reserved=reserved)
+
+
+def manifest_of(site: SiteDir, path: Path, *, key: str = "k", **scan: Any) -> Manifest:
+    return Manifest(str(path), [key], scanner(**scan), sys_path=[str(site.path)]).load()
+
+
+def learn_hello(manifest: Manifest, kind: str = "plugin") -> None:
+    record = manifest.by_name["hello"]
+    manifest.learn({"hello": record.learn(help="Hi.", hooks=("pre_execute",), kind=kind)})
+
+
+def test_a_fifo_at_the_manifest_path_is_replaced_not_waited_on(
+    site: SiteDir, tmp_path: Path
+) -> None:
+    add_hello(site)
+    path = tmp_path / "m.json"
+    os.mkfifo(path)
+    manifest = manifest_of(site, path)  # would block forever if the FIFO were read
+    assert manifest.by_name["hello"].target == "hellomod:cli"
+    assert path.is_file()
+
+
+def test_an_oversized_manifest_is_not_read(site: SiteDir, tmp_path: Path) -> None:
+    add_hello(site)
+    path = tmp_path / "m.json"
+    with path.open("wb") as stream:
+        stream.truncate(MAX_BYTES + 1)  # sparse: no disk space, no time
+    manifest = manifest_of(site, path)
+    assert manifest.rebuilt
+    assert path.stat().st_size < MAX_BYTES
+
+
+def test_help_rows_show_the_summary_until_a_plugin_is_learnt(site: SiteDir, tmp_path: Path) -> None:
+    site.add(
+        "hello",
+        metadata_text="Metadata-Version: 2.1\nName: hello\nVersion: 1.0\nSummary: Greets.\n",
+        entry_points={GROUP: {"hello": "hellomod:cli"}},
+    )
+    manifest = manifest_of(site, tmp_path / "m.json")
+    assert manifest.help_rows() == [("hello", "Greets.", None, ())]
+    assert manifest.unlearnt() == ["hello"]
+    learn_hello(manifest)
+    again = manifest_of(site, tmp_path / "m.json")
+    assert not again.rebuilt
+    assert again.help_rows() == [("hello", "Hi.", "plugin", ())]
+    assert again.unlearnt() == []
+    assert again.implementers("pre_execute") == ["hello"]
+
+
+@pytest.mark.parametrize("name", ["hello", 'quo"te', "back\\slash", "uni\u00e9", "x\ty"])
+def test_one_record_is_found_by_name_without_the_others(
+    site: SiteDir, tmp_path: Path, name: str
+) -> None:
+    site.add("dist", entry_points_text=f"[{GROUP}]\n{name} = m:cli\nzz = m:other\n")
+    manifest_of(site, tmp_path / "m.json")
+    manifest = manifest_of(site, tmp_path / "m.json")
+    record = manifest.record(name)
+    assert record is not None
+    assert record.name == name
+    assert manifest.record("missing") is None
+    assert manifest.record(name[:-1]) is None
+
+
+def test_only_changed_folders_and_dist_infos_are_read_again(site: SiteDir, tmp_path: Path) -> None:
+    add_hello(site)
+    second = SiteDir(tmp_path / "second")
+    second.add("far", entry_points={GROUP: {"far": "farmod:cli"}})
+    path = str(tmp_path / "m.json")
+    entries = [str(site.path), str(second.path)]
+    Manifest(path, ["k"], scanner(), sys_path=entries).load()
+    # Edited in place, the files of both plugins change without changing any folder: a
+    # rescan that read them again would see the new targets.
+    for info in (site.path / "hello-1.0.dist-info", second.path / "far-1.0.dist-info"):
+        text = (info / "entry_points.txt").read_text().replace("mod:cli", "mod:edited")
+        (info / "entry_points.txt").write_text(text)
+    site.add("new", entry_points={GROUP: {"new": "newmod:cli"}})
+    manifest = Manifest(path, ["k"], scanner(), sys_path=entries).load()
+    assert manifest.rebuilt
+    targets = {r.name: r.target for r in manifest.records}
+    assert targets == {"hello": "hellomod:cli", "far": "farmod:cli", "new": "newmod:cli"}
+
+
+def test_reinstalling_the_same_version_drops_what_was_learnt(site: SiteDir, tmp_path: Path) -> None:
+    add_hello(site)
+    learn_hello(manifest_of(site, tmp_path / "m.json"))
+    assert manifest_of(site, tmp_path / "m.json").by_name["hello"].learnt
+    shutil.rmtree(site.path / "hello-1.0.dist-info")
+    add_hello(site)
+    assert not manifest_of(site, tmp_path / "m.json").by_name["hello"].learnt
+
+
+def test_upgrading_a_plugin_drops_what_was_learnt(site: SiteDir, tmp_path: Path) -> None:
+    add_hello(site)
+    learn_hello(manifest_of(site, tmp_path / "m.json"))
+    shutil.rmtree(site.path / "hello-1.0.dist-info")
+    add_hello(site, version="2.0")
+    record = manifest_of(site, tmp_path / "m.json").by_name["hello"]
+    assert (record.version, record.learnt) == ("2.0", False)
+
+
+@pytest.mark.parametrize(("kind", "kept"), [("failed", False), ("plugin", True)])
+def test_failed_plugins_are_retried_after_a_rescan(
+    site: SiteDir, tmp_path: Path, kind: str, kept: bool
+) -> None:
+    add_hello(site)
+    learn_hello(manifest_of(site, tmp_path / "m.json"), kind=kind)
+    assert manifest_of(site, tmp_path / "m.json").by_name["hello"].kind == kind
+    site.add("other", entry_points={GROUP: {"other": "othermod:cli"}})
+    assert manifest_of(site, tmp_path / "m.json").by_name["hello"].learnt is kept
+
+
+@pytest.mark.parametrize(
+    ("change", "verdict"),
+    [
+        ({"reserved": frozenset({"hello"})}, Verdict.RESERVED),
+        ({"version": "0.1"}, Verdict.INCOMPATIBLE),
+    ],
+    ids=["reserved-names", "host-version"],
+)
+def test_the_host_key_decides_whether_a_manifest_is_reused(
+    site: SiteDir, tmp_path: Path, change: dict[str, Any], verdict: Verdict
+) -> None:
+    site.add("hello", requires=["testhost>=1.0"], entry_points={GROUP: {"hello": "m:cli"}})
+    path = tmp_path / "m.json"
+    assert manifest_of(site, path).by_name["hello"].usable
+    key = f"{change.get('version', '1.0')},{','.join(change.get('reserved', ()))}"
+    manifest = manifest_of(site, path, key=key, **change)
+    assert manifest.rebuilt
+    assert manifest.by_name["hello"].verdict is verdict
+
+
+def test_the_catalog_keys_its_manifest_by_host_version_and_reserved_names(
+    site: SiteDir,
+) -> None:
+    base = Catalog(HOST).manifest.host_key
+    other = Catalog(HostIdentity("testhost", "2.0", "1.0", "testhost")).manifest.host_key
+    reserved = Catalog(HOST.with_reserved(frozenset({"x"}))).manifest.host_key
+    assert len({tuple(base), tuple(other), tuple(reserved)}) == 3
+
+
+def test_learning_keeps_the_stamps_its_records_were_read_with(
+    site: SiteDir, tmp_path: Path
+) -> None:
+    add_hello(site)
+    manifest = manifest_of(site, tmp_path / "m.json")
+    site.add("late", entry_points={GROUP: {"late": "latemod:cli"}})  # installed meanwhile
+    learn_hello(manifest)
+    assert "late" in manifest_of(site, tmp_path / "m.json").by_name
+
+
+def test_manifest_writes_replace_the_file_atomically(site: SiteDir, tmp_path: Path) -> None:
+    add_hello(site)
+    path = tmp_path / "m.json"
+    manifest = manifest_of(site, path)
+    before = path.read_text()
+    reader = tmp_path / "reader-view"
+    os.link(path, reader)  # a reader holding the old file sees it whole, never half-written
+    learn_hello(manifest)
+    assert reader.read_text() == before
+    assert path.read_text() != before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_editable_plugins_are_relearnt_after_their_source_changes(
+    site: SiteDir, tmp_path: Path
+) -> None:
+    source = tmp_path / "work" / "hellomod.py"
+    source.parent.mkdir()
+    source.write_text("cli = None\n")
+    info = site.add("hello", entry_points={GROUP: {"hello": "hellomod:cli"}})
+    (info / "direct_url.json").write_text(
+        json.dumps({"url": source.parent.as_uri(), "dir_info": {"editable": True}})
+    )
+    (site.path / "hello.pth").write_text(str(source.parent) + "\n")
+    sys.path.append(str(source.parent))
+    try:
+        learn_hello(manifest_of(site, tmp_path / "m.json"))
+        assert not manifest_of(site, tmp_path / "m.json").rebuilt
+        old = source.stat().st_mtime_ns
+        os.utime(source, ns=(old + 10**9, old + 10**9))  # the author edits the plugin
+        manifest = manifest_of(site, tmp_path / "m.json")
+        assert manifest.rebuilt
+        assert not manifest.by_name["hello"].learnt
+        assert not manifest_of(site, tmp_path / "m.json").rebuilt
+    finally:
+        sys.path.remove(str(source.parent))
+
+
+def test_unused_manifests_are_pruned_at_the_next_cold_build(site: SiteDir, tmp_path: Path) -> None:
+    add_hello(site)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    old, recent, other = cache / "manifest-a.json", cache / "manifest-b.json", cache / "keep.txt"
+    for path in (old, recent, other):
+        path.write_text("")
+    month_ago = time.time() - 31 * 86400
+    for path in (old, other):
+        os.utime(path, (month_ago, month_ago))
+    manifest_of(site, cache / "manifest-mine.json")
+    assert sorted(p.name for p in cache.iterdir()) == [
+        "keep.txt",
+        "manifest-b.json",
+        "manifest-mine.json",
+    ]
+
+
+def test_a_warm_start_marks_an_old_manifest_as_used(site: SiteDir, tmp_path: Path) -> None:
+    add_hello(site)
+    path = tmp_path / "m.json"
+    manifest_of(site, path)
+    month_ago = time.time() - 31 * 86400
+    os.utime(path, (month_ago, month_ago))
+    assert not manifest_of(site, path).rebuilt
+    assert path.stat().st_mtime > time.time() - 3600
