@@ -59,7 +59,7 @@ def test_discovery_agrees_with_importlib_metadata(site: SiteDir) -> None:
     for index in range(5):
         site.add(
             f"dist{index}",
-            entry_points={GROUP: {f"p{index}": f"mod{index}:cli", f"q{index}": f"m.sub:obj.x"}},
+            entry_points={GROUP: {f"p{index}": f"mod{index}:cli", f"q{index}": "m.sub:obj.x"}},
         )
     site.add("unrelated", entry_points={"console_scripts": {"tool": "tool:main"}})
     theirs = {

@@ -16,7 +16,7 @@ import pytest
 from conftest import SiteDir
 from pegboard.discovery.entrypoints import discover
 from pegboard.discovery.manifest import MAX_BYTES, SCHEMA, Manifest, Scanner, manifest_path
-from pegboard.discovery.records import PluginRecord, Verdict
+from pegboard.discovery.records import Verdict
 from pegboard.host.catalog import Catalog, HostIdentity
 
 GROUP = "testhost.plugins"
