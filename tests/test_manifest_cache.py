@@ -34,14 +34,14 @@ def add_hello(site: SiteDir, target: str = "hellomod:cli", version: str = "1.0")
 def record_rows(path: Path) -> list[list[object]]:
     """Return the record rows of the manifest at ``path`` (its lines after the fourth)."""
     lines = path.read_text().split("\n")[4:]
-    return [json.loads(line.split("\t")[2]) for line in lines if line]
+    return [json.loads(line)[:-1] for line in lines if line]
 
 
 def rewrite_row(path: Path, index: int, row: object) -> None:
-    """Replace the JSON row of record line ``index`` of the manifest at ``path``."""
+    """Replace the row of record line ``index`` of the manifest at ``path``."""
     lines = path.read_text().split("\n")
-    name, origin, _ = lines[4 + index].split("\t")
-    lines[4 + index] = f"{name}\t{origin}\t{json.dumps(row)}"
+    folder = json.loads(lines[4 + index])[-1]
+    lines[4 + index] = json.dumps([*row, folder] if isinstance(row, list) else row)
     path.write_text("\n".join(lines))
 
 
