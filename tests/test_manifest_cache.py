@@ -434,13 +434,15 @@ def test_unused_manifests_are_pruned_at_the_next_cold_build(site: SiteDir, tmp_p
     cache = tmp_path / "cache"
     cache.mkdir()
     old, recent, other = cache / "manifest-a.json", cache / "manifest-b.json", cache / "keep.txt"
-    for path in (old, recent, other):
+    torn, writing = cache / ".manifest-a.json.1.tmp", cache / ".manifest-b.json.2.tmp"
+    for path in (old, recent, other, torn, writing):
         path.write_text("")
-    month_ago = time.time() - 31 * 86400
-    for path in (old, other):
-        os.utime(path, (month_ago, month_ago))
+    month_ago, two_days_ago = time.time() - 31 * 86400, time.time() - 2 * 86400
+    for path, when in ((old, month_ago), (other, month_ago), (torn, two_days_ago)):
+        os.utime(path, (when, when))
     manifest_of(site, cache / "manifest-mine.json")
     assert sorted(p.name for p in cache.iterdir()) == [
+        ".manifest-b.json.2.tmp",
         "keep.txt",
         "manifest-b.json",
         "manifest-mine.json",

@@ -435,7 +435,8 @@ class Manifest:
         from pegboard.discovery.atomic import write_atomic
 
         try:
-            write_atomic(self.path, "\n".join(self._lines))
+            # Not fsynced: a file torn by a crash fails its CRC and is rebuilt.
+            write_atomic(self.path, "\n".join(self._lines), durable=False)
         except OSError as exc:
             # A read-only cache costs speed, not correctness: carry on uncached.
             logger.info("cannot write manifest %s: %s", self.path, exc)
@@ -653,15 +654,25 @@ def _index(data: object) -> dict[str, Any]:
 
 
 def _prune(folder: str, *, keep: str) -> None:
-    """Delete the manifests in ``folder`` unused for :data:`UNUSED_SECONDS` (one listing)."""
+    """Delete the manifests in ``folder`` unused for :data:`UNUSED_SECONDS` (one listing).
+
+    Temporary files of writers that were killed before their rename go after a day.
+    """
     limit = time.time() - UNUSED_SECONDS
     try:
         with os.scandir(folder) as listing:
             for item in listing:
-                if not (item.name.startswith("manifest-") and item.name.endswith(".json")):
+                if item.name.startswith("manifest-") and item.name.endswith(".json"):
+                    unused_since = limit
+                elif item.name.startswith(".manifest-") and item.name.endswith(".tmp"):
+                    unused_since = limit + UNUSED_SECONDS - 86400  # a writer killed a day ago
+                else:
                     continue
                 try:
-                    if item.path != keep and item.stat(follow_symlinks=False).st_mtime < limit:
+                    if (
+                        item.path != keep
+                        and item.stat(follow_symlinks=False).st_mtime < unused_since
+                    ):
                         os.unlink(item.path)
                 except OSError:
                     continue
