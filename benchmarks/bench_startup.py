@@ -5,8 +5,9 @@ command; every tenth also implements a hook) and its own cache folder. Every goa
 between two commands run alternately (interleaved pairs, so a noisy moment slows both sides
 of a pair alike), reported as the median of the pairwise ratios:
 
-- warm ``pegboard --help`` / a bare Click app whose group lists the same commands with the
-  same one-line help and no plugin machinery;
+- warm ``pegboard --help`` / a bare Click app whose group lists the same commands (pegboard's
+  three and the plugins') with the same one-line help and the same options, and no plugin
+  machinery;
 - warm ``pegboard plugin0`` / a direct script that imports click and the plugin's module and
   calls its command;
 - cold ``pegboard --help`` (the cache folder removed before each run) / warm ``--help``;
@@ -74,11 +75,35 @@ plugin = Plugin()
 
 BARE_CLICK = """import click
 
+BUILTINS = {{
+    "completion": "Print a shell completion script.",
+    "doctor": "Check the installation and report problems.",
+    "plugins": "List, inspect, install and manage plugins.",
+}}
 HELP = {helps!r}
-cli = click.Group("pegboard", commands=[click.Command(n, help=h) for n, h in HELP.items()])
+
+
+@click.group(help="pegboard: plugins for Python command-line applications.")
+@click.option("--format", type=click.Choice(["text", "json", "yaml"]),
+              help="Output format of commands that print data.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only what was asked for.")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.option("--no-plugins", is_flag=True,
+              help="Start without any plugin code (also PEGBOARD_NO_PLUGINS=1).")
+@click.option("--strict-plugins", is_flag=True,
+              help="Fail when any plugin fails to load (also PEGBOARD_STRICT_PLUGINS=1).")
+@click.version_option("0.1.0")
+@click.help_option("-h", "--help")
+def cli(**options):
+    pass
+
+
+for name, text in {{**BUILTINS, **HELP}}.items():
+    cli.add_command(click.Command(name, help=text))
 cli()
 """
-"""The floor for ``--help``: a Click app that already knows the same commands."""
+"""The floor for ``--help``: a Click app that already knows the same commands and options
+(pegboard's own three and the plugins'), with no plugin machinery."""
 
 DIRECT = """import click
 from plugin0_mod import cli

@@ -6,7 +6,7 @@ import contextlib
 import os
 
 
-def write_atomic(path: str, data: str, *, durable: bool = True) -> None:
+def write_atomic(path: str, data: str | bytes, *, durable: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
 
     Two writers racing leave one of their complete files. When ``durable``, the temporary
@@ -21,8 +21,8 @@ def write_atomic(path: str, data: str, *, durable: bool = True) -> None:
     temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.urandom(6).hex()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(data)
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data.encode() if isinstance(data, str) else data)
             if durable:
                 stream.flush()
                 os.fsync(stream.fileno())

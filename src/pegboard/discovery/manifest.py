@@ -141,7 +141,8 @@ class Manifest:
         """Whether :meth:`load` had to scan (all or part of) the environment."""
         self._stamps: list[Stamp] = []
         self._sources: list[list[Any]] = []  # [file, mtime_ns] of each editable plugin
-        self._lines: list[str] = ["", "[]", "{}", "{}", ""]
+        self._lines: list[bytes] = [b"", b"[]", b"{}", b"{}", b""]
+        """The file's lines, kept as bytes: each part is decoded only when it is asked for."""
         self._pairs: list[tuple[PluginRecord, str]] | None = None
         self._by_name: dict[str, PluginRecord] | None = None
         self._help: list[HelpRow] | None = None
@@ -190,12 +191,13 @@ class Manifest:
         if self._by_name is not None:
             return self._by_name.get(name)
         rows = self._lines[4]
-        # Each line is a JSON row starting with the name: find the first line of ``name``.
-        key = "[" + json.dumps(name) + ","
-        at = 0 if rows.startswith(key) else rows.find("\n" + key) + 1
+        # Each line is a JSON row starting with the name: find the first line of ``name``
+        # without decoding the others.
+        key = ("[" + json.dumps(name) + ",").encode()
+        at = 0 if rows.startswith(key) else rows.find(b"\n" + key) + 1
         if at == 0 and not rows.startswith(key):
             return None
-        end = rows.find("\n", at)
+        end = rows.find(b"\n", at)
         try:
             return _parse_line(rows[at : end if end >= 0 else len(rows)])[0]
         except (ValueError, TypeError, KeyError, RecursionError) as exc:
@@ -258,7 +260,7 @@ class Manifest:
 
     # -- scanning --------------------------------------------------------------------------
 
-    def _rescan(self, previous: list[str] | None, previous_stamps: Sequence[Stamp] = ()) -> None:
+    def _rescan(self, previous: list[bytes] | None, previous_stamps: Sequence[Stamp] = ()) -> None:
         """Scan the entries and folders that changed since ``previous`` (all if None); save.
 
         ``previous_stamps`` are the path stamps ``previous`` was written with.
@@ -309,7 +311,7 @@ class Manifest:
             for source in value[3]
         ]
         self.rebuilt = True
-        self._set(pairs, json.dumps(sections, separators=(",", ":")))
+        self._set(pairs, _dumps(sections))
         self._write()
 
     def _section(
@@ -388,7 +390,7 @@ class Manifest:
         self._set(new, self._lines[3])
         self._write()
 
-    def _set(self, pairs: list[tuple[PluginRecord, str]], sections: str) -> None:
+    def _set(self, pairs: list[tuple[PluginRecord, str]], sections: bytes) -> None:
         """Make ``pairs`` the records, rendering every line of the file from them."""
         self._pairs = pairs
         self._by_name = None
@@ -409,15 +411,11 @@ class Manifest:
                 groups.setdefault(group, []).append(record.name)
         index = {"unlearnt": [r.name for r in usable if not r.learnt], "hooks": hooks}
         index["groups"] = groups
-        compact = {"separators": (",", ":")}
         body = [
-            json.dumps(help_rows, **compact),  # type: ignore[arg-type]
-            json.dumps(index, **compact),  # type: ignore[arg-type]
+            _dumps(help_rows),
+            _dumps(index),
             sections,
-            "\n".join(
-                json.dumps([*record.to_row(), info], separators=(",", ":"))
-                for record, info in pairs
-            ),
+            b"\n".join(_dumps([*record.to_row(), info]) for record, info in pairs),
         ]
         header = {
             "schema": SCHEMA,
@@ -425,9 +423,9 @@ class Manifest:
             "host": self.host_key,
             "paths": self._stamps,
             "editable": self._sources,
-            "crc": zlib.crc32("\n".join(body).encode()),
+            "crc": zlib.crc32(b"\n".join(body)),
         }
-        self._lines = [json.dumps(header, **compact), *body]  # type: ignore[arg-type]
+        self._lines = [_dumps(header), *body]
         self._help = None
         self._index = None
 
@@ -436,7 +434,7 @@ class Manifest:
 
         try:
             # Not fsynced: a file torn by a crash fails its CRC and is rebuilt.
-            write_atomic(self.path, "\n".join(self._lines), durable=False)
+            write_atomic(self.path, b"\n".join(self._lines), durable=False)
         except OSError as exc:
             # A read-only cache costs speed, not correctness: carry on uncached.
             logger.info("cannot write manifest %s: %s", self.path, exc)
@@ -444,6 +442,11 @@ class Manifest:
 
 _RETRY: Final = frozenset({"failed"})
 """Learnt kinds dropped by any rescan: whatever changed the path may have fixed the plugin."""
+
+
+def _dumps(value: object) -> bytes:
+    """Return ``value`` as compact JSON bytes (one line: JSON escapes every newline)."""
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 def _join(entry: str, folder: str) -> str:
@@ -455,7 +458,7 @@ def _join(entry: str, folder: str) -> str:
     return f"{entry or '.'}{os.sep}{folder}"
 
 
-def _loads(text: str) -> Any:
+def _loads(text: bytes) -> Any:
     """Parse JSON with the garbage collector paused.
 
     Parsing thousands of rows allocates enough containers to trigger a full collection,
@@ -490,7 +493,7 @@ def _mtime(path: str) -> int | None:
         return None
 
 
-def _read(path: str) -> tuple[dict[str, Any], list[str]] | None:
+def _read(path: str) -> tuple[dict[str, Any], list[bytes]] | None:
     """Return the header and the five lines of the manifest at ``path``, or None.
 
     None when it is missing or damaged: the header holds a CRC of the other lines, so a
@@ -500,16 +503,15 @@ def _read(path: str) -> tuple[dict[str, Any], list[str]] | None:
     data = _read_file(path)
     if data is None:
         return None
-    first = data.find(b"\n")
+    lines = data.split(b"\n", 4)
     try:
-        lines = data.decode("utf-8").split("\n", 4)
         header = json.loads(lines[0])
-    except (UnicodeDecodeError, ValueError, RecursionError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
     if (
         len(lines) != 5
         or not isinstance(header, dict)
-        or header.get("crc") != zlib.crc32(memoryview(data)[first + 1 :])
+        or header.get("crc") != zlib.crc32(memoryview(data)[len(lines[0]) + 1 :])
     ):
         return None
     return header, lines
@@ -568,7 +570,7 @@ def _pairs_list(value: object) -> bool:
 
 
 def _previous(
-    lines: list[str] | None,
+    lines: list[bytes] | None,
 ) -> tuple[dict[str, dict[str, list[Any]]], list[tuple[PluginRecord, str]]]:
     """Return the per-entry sections and the records of an older file, or empty ones.
 
@@ -604,7 +606,7 @@ def _check_section_value(value: object) -> None:
         PluginRecord.from_row(row)
 
 
-def _parse_line(line: str) -> tuple[PluginRecord, str]:
+def _parse_line(line: bytes) -> tuple[PluginRecord, str]:
     """Return the record and metadata folder of one record line (``[*row, folder]``)."""
     row = json.loads(line)
     if type(row) is not list or not row or type(row[-1]) is not str:
@@ -612,13 +614,13 @@ def _parse_line(line: str) -> tuple[PluginRecord, str]:
     return PluginRecord.from_row(row[:-1]), row[-1]
 
 
-def _parse_records(text: str) -> list[tuple[PluginRecord, str]]:
+def _parse_records(text: bytes) -> list[tuple[PluginRecord, str]]:
     if not text:
         return []
     enabled = gc.isenabled()
     gc.disable()  # as in _loads: thousands of acyclic rows
     try:
-        return [_parse_line(line) for line in text.split("\n")]
+        return [_parse_line(line) for line in text.split(b"\n")]
     finally:
         if enabled:
             gc.enable()
