@@ -28,7 +28,7 @@ RunOne = Callable[..., Outcome]
         ("raise_keyboard_interrupt", {}, Status.RAISED, "it raised KeyboardInterrupt"),
         ("raise_cancelled", {}, Status.RAISED, "it raised CancelledError"),
         ("call_sys_exit", {}, Status.EXITED, "it called sys.exit(3)"),
-        ("call_os_exit", {}, Status.EXITED, "exit status 7"),
+        ("call_os_exit", {}, Status.EXITED, "it exited with status 7 before returning"),
         ("kill_self", {"signal": "SIGSEGV"}, Status.CRASHED, "killed by SIGSEGV"),
         ("kill_self", {"signal": "SIGKILL"}, Status.CRASHED, "killed by SIGKILL"),
         ("hang", {}, Status.TIMEOUT, "it did not finish within 1.5 s"),
