@@ -247,11 +247,11 @@ def test_state_file_lives_in_the_host_config_folder(
     for variable, folder in variables.items():
         monkeypatch.setenv(variable, str(tmp_path / folder))
     states = PluginStates.for_host(host)
-    folder = tmp_path / expected / "environments" / environment_key(sys.prefix)
-    assert states.path == str(folder / "plugins.json")
+    home = tmp_path / expected / "environments" / environment_key(sys.prefix)
+    assert states.path == str(home / "plugins.json")
     states.disable("hello")
-    assert PluginStates(str(folder / "plugins.json")).disabled() == {"hello"}
-    assert json.loads((folder / "plugins.json").read_text())["environment"] == sys.prefix
+    assert PluginStates(str(home / "plugins.json")).disabled() == {"hello"}
+    assert json.loads((home / "plugins.json").read_text())["environment"] == sys.prefix
 
 
 @pytest.mark.parametrize("variable", ["XDG_CONFIG_HOME", "HOME"])
