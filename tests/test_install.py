@@ -464,7 +464,7 @@ def test_reinstalling_the_host_itself_is_refused_not_called_nothing(
     venv: Venv, tmp_path: Path
 ) -> None:
     host = make_wheel(tmp_path, "acme-app", group=None)
-    venv.pip(str(host))
+    venv.pip("install", str(host))
     with pytest.raises(InstallError, match="acme-app is acme itself or its tooling") as error:
         installer(venv).install([str(host)], options=InstallOptions(force_reinstall=True))
     assert "acme plugins install NAME" in str(error.value.hint)
