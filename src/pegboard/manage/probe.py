@@ -10,6 +10,7 @@ starts the plugin as a host would, asks its ``health`` hook and returns a report
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import pkgutil
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
@@ -67,6 +68,8 @@ def check_plugins(
     progress: Progress | None = None,
 ) -> list[CheckReport]:
     """Check plugins ``names`` of ``host``, in children running side by side; one report each."""
+    # Distributions may have been installed since this process looked (install verification).
+    importlib.invalidate_caches()
     found: dict[str, list[PluginRecord]] = {}
     for record in discover(
         host.group,
