@@ -21,7 +21,7 @@ from typing import IO, Any
 import click
 
 from pegboard._errors import (
-    HookCallError,
+    HookFailedError,
     InvalidNameError,
     PegboardError,
     PluginLoadError,
@@ -50,7 +50,7 @@ def exit_code_for(error: PegboardError) -> ExitCode:
     """Return the exit code that reports ``error``."""
     if isinstance(error, PluginNotFoundError):
         return ExitCode.NOT_FOUND
-    if isinstance(error, PluginLoadError | HookCallError):
+    if isinstance(error, PluginLoadError | HookFailedError):
         return ExitCode.PLUGIN_FAILED
     if isinstance(error, InvalidNameError):
         return ExitCode.USAGE
