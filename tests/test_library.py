@@ -73,7 +73,9 @@ def test_refused_plugins_are_recorded_as_failed_with_their_reason(plugins: SiteD
     assert "requires libtest>=9" in registry.meta("new")["reason"]
     [corrupt] = [name for name in registry_states(registry) if name.startswith("<corrupt")]
     assert registry.state(corrupt) is PluginState.FAILED
-    assert "entry_points.txt of lib-corrupt 1.0 is corrupt" in registry.meta(corrupt)["reason"]
+    reason = registry.meta(corrupt)["reason"]
+    assert "corrupt" in reason
+    assert "entry_points.txt" in reason
 
 
 def registry_states(registry: Registry) -> list[str]:

@@ -14,6 +14,7 @@ from pegboard._version import __version__
 
 if TYPE_CHECKING:
     from pegboard._errors import (
+        CommandNotFoundError,
         HookFailedError,
         HookNotFoundError,
         InstallError,
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
         InvalidTransitionError,
         NameConflictError,
         PegboardError,
+        PluginDisabledError,
         PluginLoadError,
         PluginNotFoundError,
         PluginRejectedError,
@@ -42,6 +44,7 @@ __all__ = [
     "POST_EXECUTE",
     "PRE_EXECUTE",
     "TRANSITIONS",
+    "CommandNotFoundError",
     "CoreSpec",
     "HookFailedError",
     "HookNotFoundError",
@@ -55,6 +58,7 @@ __all__ = [
     "NameConflictError",
     "NullSink",
     "PegboardError",
+    "PluginDisabledError",
     "PluginLoadError",
     "PluginNotFoundError",
     "PluginRejectedError",
@@ -77,6 +81,7 @@ _HOMES: Final = {
     "POST_EXECUTE": "pegboard.hooks.names",
     "PRE_EXECUTE": "pegboard.hooks.names",
     "TRANSITIONS": "pegboard.hooks.lifecycle",
+    "CommandNotFoundError": "pegboard._errors",
     "CoreSpec": "pegboard.hooks.specs",
     "HookCallError": "pegboard._errors",  # deprecated: warns, gives HookFailedError
     "HookFailedError": "pegboard._errors",
@@ -93,6 +98,7 @@ _HOMES: Final = {
     "NameConflictError": "pegboard._errors",
     "NullSink": "pegboard.hooks.telemetry",
     "PegboardError": "pegboard._errors",
+    "PluginDisabledError": "pegboard._errors",
     "PluginLoadError": "pegboard._errors",
     "PluginNotFoundError": "pegboard._errors",
     "PluginRejectedError": "pegboard._errors",
