@@ -1,14 +1,16 @@
-"""``plugins check [NAME]``: load plugins in child processes and report what is wrong."""
+"""``plugins check [NAME]``: load plugins in isolated children and report what is wrong."""
 
 from __future__ import annotations
 
 import click
 
+from pegboard._text import printable
 from pegboard.cli._names import plugin_name_argument
-from pegboard.cli._output import chosen_format, colour, emit, format_option
+from pegboard.cli._output import chosen_format, colour, emit, format_option, user_states
+from pegboard.cli._progress import interrupt_exits, terminal_progress
 from pegboard.host.exit import ExitCode
 from pegboard.host.host import catalog_of, host_of, options
-from pegboard.manage.probe import DEFAULT_TIMEOUT, CheckReport, check_plugin
+from pegboard.manage.probe import DEFAULT_TIMEOUT, CheckReport, check_plugins
 
 
 @click.command()
@@ -23,27 +25,33 @@ from pegboard.manage.probe import DEFAULT_TIMEOUT, CheckReport, check_plugin
 @format_option
 @click.pass_context
 def check(ctx: click.Context, name: str | None, timeout: float, output_format: str | None) -> None:
-    """Check plugins in child processes (all enabled ones, or NAME).
+    """Check plugins in isolated child processes (all enabled ones, or NAME).
 
-    Each plugin is imported, started and asked for its health in a separate process under a
-    timeout, so a plugin that crashes, hangs or exits cannot take the checker down. Exits
-    with 4 when any plugin has a problem, 3 when NAME is not installed.
+    Each plugin is imported, started and asked for its health in a process of its own under
+    a timeout, several at a time, so a plugin that crashes, hangs or exits cannot take the
+    checker or another plugin's verdict down. Disabled plugins are checked only when named.
+    Exits with 4 when any plugin has a problem, 3 when NAME is not installed, 130 on Ctrl-C.
     """
     host = host_of(ctx)
-    catalog = catalog_of(ctx)
     if name is None:
-        names = [
-            r.name
-            for r in catalog.records()
-            if r.usable and r.name not in catalog.selection.disabled
-        ]
+        # The state file, not the invocation's selection: --no-plugins must not check (and
+        # so import) plugins the user disabled.
+        disabled = user_states(ctx).disabled()
+        names = [r.name for r in catalog_of(ctx).records() if r.usable and r.name not in disabled]
     else:
         names = [name]
-    reports = [check_plugin(host.identity, n, timeout=timeout) for n in names]
+    quiet = options(ctx).quiet
+    with interrupt_exits():
+        reports = check_plugins(
+            host.identity,
+            names,
+            timeout=timeout,
+            progress=terminal_progress(ctx, output_format, quiet=quiet),
+        )
 
     def text() -> None:
         for report in reports:
-            _print_text(report, quiet=options(ctx).quiet)
+            _print_text(report, quiet=quiet)
         if not reports:
             click.echo("No plugins to check.")
 
@@ -57,16 +65,16 @@ def check(ctx: click.Context, name: str | None, timeout: float, output_format: s
 def _print_text(report: CheckReport, *, quiet: bool) -> None:
     mark = colour("ok", fg="green") if report.ok else colour("FAILED", fg="red")
     version = f" {report.version}" if report.version else ""
-    click.echo(f"{report.name}{version}: {mark}")
+    click.echo(f"{printable(report.name)}{printable(version)}: {mark}")
     for problem in report.problems:
-        click.echo(f"  problem: {problem}")
+        click.echo(f"  problem: {printable(problem)}")
     if quiet:
         return
     if report.import_seconds is not None:
         click.echo(f"  import time: {report.import_seconds * 1000:.1f} ms")
     if report.hooks:
-        click.echo(f"  hooks: {', '.join(report.hooks)}")
+        click.echo(f"  hooks: {printable(', '.join(report.hooks))}")
     for command, text in report.commands.items():
-        click.echo(f"  command: {command}  {text}".rstrip())
+        click.echo(f"  command: {printable(command)}  {printable(text)}".rstrip())
     if report.health is not None:
-        click.echo(f"  health: {report.health}")
+        click.echo(f"  health: {printable(str(report.health))}")
