@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 GOALS = {
@@ -131,6 +132,12 @@ def write_plugin(folder: Path, index: int) -> None:
     (folder / f"{name}_mod.py").write_text((HOOKED if hooked else MODULE).format(index=index))
 
 
+def generate(folder: Path, count: int) -> None:
+    """Write ``count`` plugin distributions ``plugin0`` … into ``folder``."""
+    for index in range(count):
+        write_plugin(folder, index)
+
+
 def disable_foreign_plugins(config: Path) -> list[str]:
     """Disable plugins installed in this interpreter (e.g. the examples after ``make demo``).
 
@@ -192,12 +199,15 @@ class Pairs:
         self.ours, self.base = ours, base
 
     def median(self, field: str, side: list[Sample]) -> float:
-        return statistics.median(getattr(sample, field) for sample in side)
+        return float(statistics.median(getattr(sample, field) for sample in side))
 
     def ratio(self, field: str = "wall") -> float:
         """The median of the pairwise ratios."""
-        return statistics.median(
-            getattr(o, field) / getattr(b, field) for o, b in zip(self.ours, self.base, strict=True)
+        return float(
+            statistics.median(
+                getattr(o, field) / getattr(b, field)
+                for o, b in zip(self.ours, self.base, strict=True)
+            )
         )
 
 
@@ -238,8 +248,7 @@ def bench_size(size: int, scratch: Path, pegboard: list[str], pairs: int) -> boo
     python = sys.executable
     folder = scratch / f"site{size}"
     folder.mkdir()
-    for index in range(max(size, 1)):  # at "0" the command row runs the only plugin
-        write_plugin(folder, index)
+    generate(folder, max(size, 1))  # at "0" the command row runs the only plugin
     bare = scratch / f"bare{size}.py"
     bare.write_text(BARE_CLICK.format(helps={f"plugin{i}": help_of(i) for i in range(size)}))
     direct = scratch / "direct.py"
@@ -261,12 +270,12 @@ def bench_size(size: int, scratch: Path, pegboard: list[str], pairs: int) -> boo
         empty.mkdir()
         help_env = {**env, "PYTHONPATH": str(empty)}
     ok = True
-    warm_help = lambda: run([*pegboard, "--help"], help_env)  # noqa: E731
+    warm_help = partial(run, [*pegboard, "--help"], help_env)
     warm_help()  # learn and cache
     ok &= report(
         size,
         "warm --help / bare Click app",
-        paired(warm_help, lambda: run([python, str(bare), "--help"], help_env), pairs),
+        paired(warm_help, partial(run, [python, str(bare), "--help"], help_env), pairs),
         "help",
     )
     if os.path.exists("/usr/bin/time"):
@@ -274,19 +283,19 @@ def bench_size(size: int, scratch: Path, pegboard: list[str], pairs: int) -> boo
             size,
             "  peak RSS of the same commands",
             paired(
-                lambda: peak_rss([*pegboard, "--help"], help_env),
-                lambda: peak_rss([python, str(bare), "--help"], help_env),
+                partial(peak_rss, [*pegboard, "--help"], help_env),
+                partial(peak_rss, [python, str(bare), "--help"], help_env),
                 5,
             ),
             "rss",
             field="rss",
         )
-    command = lambda: run([*pegboard, "plugin0"], env)  # noqa: E731
+    command = partial(run, [*pegboard, "plugin0"], env)
     command()
     ok &= report(
         size,
         "warm plugin0 / direct script",
-        paired(command, lambda: run([python, str(direct)], env), pairs),
+        paired(command, partial(run, [python, str(direct)], env), pairs),
         "command",
     )
     if size == 0:

@@ -27,6 +27,7 @@ PEGBOARD_WARM_PATH: Final = frozenset(
         "pegboard._errors",
         "pegboard._log",
         "pegboard._names",
+        "pegboard._text",  # help rows from metadata are escaped before printing
         "pegboard._version",
         "pegboard.cli",
         "pegboard.discovery",
