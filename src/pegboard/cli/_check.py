@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from pegboard.cli._names import plugin_name_argument
-from pegboard.cli._output import chosen_format, colour, emit, format_option
+from pegboard.cli._output import chosen_format, colour, emit, format_option, quiet_option
 from pegboard.host.exit import ExitCode
-from pegboard.host.host import catalog_of, host_of, options
+from pegboard.host.host import catalog_of, host_of
+from pegboard.host.options import options
 from pegboard.manage.probe import DEFAULT_TIMEOUT, CheckReport, check_plugin
 
 
@@ -21,8 +22,11 @@ from pegboard.manage.probe import DEFAULT_TIMEOUT, CheckReport, check_plugin
     help="Seconds each check may take before the plugin counts as hanging.",
 )
 @format_option
+@quiet_option
 @click.pass_context
-def check(ctx: click.Context, name: str | None, timeout: float, output_format: str | None) -> None:
+def check(
+    ctx: click.Context, name: str | None, timeout: float, output_format: str | None, quiet: bool
+) -> None:
     """Check plugins in child processes (all enabled ones, or NAME).
 
     Each plugin is imported, started and asked for its health in a separate process under a
@@ -43,7 +47,7 @@ def check(ctx: click.Context, name: str | None, timeout: float, output_format: s
 
     def text() -> None:
         for report in reports:
-            _print_text(report, quiet=options(ctx).quiet)
+            _print_text(report, quiet=quiet or options(ctx).quiet)
         if not reports:
             click.echo("No plugins to check.")
 

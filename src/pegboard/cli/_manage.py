@@ -7,7 +7,8 @@ import sys
 import click
 
 from pegboard.cli._names import plugin_name_argument
-from pegboard.host.host import catalog_of, host_of, options
+from pegboard.host.host import catalog_of, host_of
+from pegboard.host.options import options
 from pegboard.manage.install import Installer
 from pegboard.manage.probe import check_plugin
 

@@ -34,7 +34,8 @@ from pegboard.cli._output import (
     user_states,
 )
 from pegboard.discovery.records import PluginRecord
-from pegboard.host.host import catalog_of, options
+from pegboard.host.host import catalog_of
+from pegboard.host.options import options
 from pegboard.manage.timing import import_seconds
 
 _COLUMNS: Final = (

@@ -2,8 +2,8 @@
 
 ``--help`` and shell completion list plugin commands from the manifest; built-in commands are
 named with their import path and short help so they too cost nothing until used. Running
-``host NAME`` loads that plugin (and the plugins observing execution) and wraps its command
-so ``pre_execute``/``post_execute`` are called around it.
+``host NAME`` loads that plugin (and the plugins observing execution); the host's root wraps
+the command so ``pre_execute``/``post_execute`` are called around it (``host.observe``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,6 @@ import click
 
 from pegboard._errors import PegboardError, PluginLoadError, PluginNotFoundError
 from pegboard._log import get_logger
-from pegboard.hooks.names import POST_EXECUTE, PRE_EXECUTE
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -163,8 +161,7 @@ class PluginGroup(click.Group):
         if name in self.builtin_names():
             return None
         if record is None or not record.usable:
-            group = catalog.load_group(name) if name in catalog.group_help() else None
-            return _observed(group, name, catalog) if group is not None else None
+            return catalog.load_group(name) if name in catalog.group_help() else None
         if ctx.resilient_parsing and not record.has_command and record.learnt:
             return None
         if not catalog.selection.allows(name):
@@ -185,39 +182,16 @@ class PluginGroup(click.Group):
             )
         if loaded.command is None:
             return None
-        return _observed(loaded.command, name, catalog)
+        return _named(loaded.command, name)
 
 
-def _observed(command: click.Command, name: str, catalog: Catalog) -> click.Command:
-    """Return a copy of ``command`` that calls the execution hooks around its invocation.
-
-    A shallow copy keeps the plugin's own object untouched; only the copy's ``invoke`` is
-    replaced, which works for commands and groups alike.
-    """
+def _named(command: click.Command, name: str) -> click.Command:
+    """Return a copy of ``command`` named ``name``; the plugin's own object stays untouched."""
     import copy
 
-    observed = copy.copy(command)
-    observed.name = name
-    if not catalog.observed:
-        return observed  # loaded without a registry: nothing observes, nothing to call
-    invoke = command.invoke
-    registry = catalog.registry
-
-    def invoke_with_hooks(ctx: click.Context) -> Any:
-        start = time.perf_counter()
-        kwargs = dict(ctx.params)
-        registry.call_hook_sync(
-            PRE_EXECUTE, errors="collect", name=name, args=tuple(ctx.args), kwargs=kwargs
-        )
-        try:
-            result = invoke(ctx)
-        finally:
-            registry.emit("command.finished", command=name, seconds=time.perf_counter() - start)
-        registry.call_hook_sync(POST_EXECUTE, errors="collect", name=name, result=result)
-        return result
-
-    observed.invoke = invoke_with_hooks  # type: ignore[method-assign]
-    return observed
+    named = copy.copy(command)
+    named.name = name
+    return named
 
 
 def _write_rows(formatter: click.HelpFormatter, rows: list[tuple[str, str]]) -> None:
