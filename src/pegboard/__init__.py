@@ -36,11 +36,13 @@ if TYPE_CHECKING:
     from pegboard.host.completion import dynamic_choices
     from pegboard.host.host import Host
     from pegboard.host.loading import load_entrypoints
+    from pegboard.host.observe import CommandOutcome
 
 __all__ = [
     "POST_EXECUTE",
     "PRE_EXECUTE",
     "TRANSITIONS",
+    "CommandOutcome",
     "CoreSpec",
     "HookCallError",
     "HookNotFoundError",
@@ -73,6 +75,7 @@ _HOMES: Final = {
     "POST_EXECUTE": "pegboard.hooks.names",
     "PRE_EXECUTE": "pegboard.hooks.names",
     "TRANSITIONS": "pegboard.hooks.lifecycle",
+    "CommandOutcome": "pegboard.host.observe",
     "CoreSpec": "pegboard.hooks.specs",
     "HookCallError": "pegboard._errors",
     "HookNotFoundError": "pegboard._errors",
