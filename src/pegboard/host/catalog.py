@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 import click
 
 from pegboard._log import get_logger
-from pegboard.discovery.manifest import Manifest, manifest_path
+from pegboard.discovery.manifest import Manifest, Scanner, manifest_path
 from pegboard.discovery.records import PluginRecord
 from pegboard.hooks.names import EXECUTION_HOOKS
 from pegboard.host import config
@@ -136,20 +136,14 @@ class Catalog:
             host = self.host
             path = manifest_path(config.cache_dir(host.name), host.group)
             key = [host.name, host.version, host.api_version, ",".join(sorted(host.reserved))]
-            manifest = Manifest(path, key)
-            manifest.load(self._discover)
-            self._manifest = manifest
+            scanner = Scanner(
+                host.group,
+                host_distribution=host.distribution,
+                host_version=host.version,
+                reserved=host.reserved,
+            )
+            self._manifest = Manifest(path, key, scanner).load()
         return self._manifest
-
-    def _discover(self) -> list[PluginRecord]:
-        from pegboard.discovery.entrypoints import discover
-
-        return discover(
-            self.host.group,
-            host_distribution=self.host.distribution,
-            host_version=self.host.version,
-            reserved=self.host.reserved,
-        )
 
     @property
     def registry(self) -> Registry:
@@ -172,7 +166,7 @@ class Catalog:
 
     def record(self, name: str) -> PluginRecord | None:
         """The record owning plugin name ``name``, if any."""
-        return self.manifest.by_name.get(name)
+        return self.manifest.record(name)
 
     def selected(self) -> list[PluginRecord]:
         """Usable records this invocation may load (computed once per manifest change)."""
@@ -189,17 +183,34 @@ class Catalog:
 
     def command_help(self) -> dict[str, str]:
         """Return plugin command name → short help, learning unknown plugins first."""
-        self.learn(self.selected())
-        return {r.name: r.help or "" for r in self.selected() if r.has_command}
+        self._learn_unlearnt()
+        allows = self.selection.allows
+        return {
+            name: text
+            for name, text, kind, _ in self.manifest.help_rows()
+            if kind in _COMMAND_KINDS and allows(name)
+        }
 
     def group_help(self) -> dict[str, str]:
         """Return command group name → short help, for groups plugins add subcommands to."""
-        self.learn(self.selected())
-        contributors: dict[str, list[str]] = {}
-        for record in self.selected():
-            for group in record.groups:
-                contributors.setdefault(group, []).append(record.name)
-        return {g: "Commands from plugin(s) " + ", ".join(n) + "." for g, n in contributors.items()}
+        self._learn_unlearnt()
+        contributors = {
+            group: [name for name in names if self.selection.allows(name)]
+            for group, names in self.manifest.contributors().items()
+        }
+        return {
+            g: "Commands from plugin(s) " + ", ".join(n) + "." for g, n in contributors.items() if n
+        }
+
+    def _learn_unlearnt(self) -> None:
+        self.learn(self._records(self.manifest.unlearnt()))
+
+    def _records(self, names: Iterable[str]) -> list[PluginRecord]:
+        """Return the usable, selected records of ``names`` (each parsed on its own)."""
+        if self.selection.no_plugins:
+            return []
+        found = [self.record(name) for name in names if self.selection.allows(name)]
+        return [record for record in found if record is not None and record.usable]
 
     def load_group(self, group: str) -> click.Group | None:
         """Load the plugins adding subcommands to ``group``; return the group, or None.
@@ -209,17 +220,10 @@ class Catalog:
         """
         if group in self._groups:
             return self._groups[group]
-        wanted = [r for r in self.selected() if group in r.groups]
+        wanted = self._records(self.manifest.contributors(group).get(group, ()))
         if not wanted:
             return None
-        self.load(
-            wanted
-            + [
-                r
-                for r in self.selected()
-                if r.hooks is None or EXECUTION_HOOKS.intersection(r.hooks)
-            ]
-        )
+        self.load(wanted + self._observers())
         subcommands = {
             name: function if isinstance(function, click.Command) else click.command(name)(function)
             for (owner, name), function in self.registry.commands().items()
@@ -248,11 +252,7 @@ class Catalog:
         Typer, no hooks), it is imported without a registry: pluggy and the hook machinery
         are not needed, so they are not imported.
         """
-        observers = [
-            r
-            for r in self.selected()
-            if r.name != name and (r.hooks is None or EXECUTION_HOOKS.intersection(r.hooks))
-        ]
+        observers = [r for r in self._observers() if r.name != name]
         record = self.record(name)
         if record is not None and not observers and record.kind in _ONLY_COMMANDS:
             if name not in self.loaded:
@@ -264,8 +264,16 @@ class Catalog:
                 self.manifest.learn({name: _learnt(loaded, ())})
                 self._selected = None
             return self.loaded[name]
-        self.load([*observers, *(r for r in self.selected() if r.name == name)])
+        self.load([*observers, *self._records([name])])
         return self.loaded[name]
+
+    def _observers(self) -> list[PluginRecord]:
+        """Return the plugins that observe command execution, or may (not learnt yet)."""
+        manifest = self.manifest
+        names = dict.fromkeys(manifest.unlearnt())
+        for hook in EXECUTION_HOOKS:
+            names.update(dict.fromkeys(manifest.implementers(hook)))
+        return self._records(names)
 
     @property
     def observed(self) -> bool:
@@ -311,6 +319,9 @@ class Catalog:
             shutdown_plugins(self._registry)
             self.loaded.clear()
 
+
+_COMMAND_KINDS: Final = frozenset({"command", "typer", "plugin"})
+"""Kinds of plugin that contribute a top-level command."""
 
 _ONLY_COMMANDS: Final = frozenset({"command", "typer"})
 """Kinds of plugin that are a command and nothing else (no hooks, no startup)."""
