@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pegboard._errors import PegboardError, PluginLoadError, PluginNotFoundError
+from pegboard._errors import CommandNotFoundError, PluginDisabledError, PluginLoadError
 from pegboard._log import get_logger
+from pegboard._text import printable
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
+    from pegboard.discovery.records import PluginRecord
     from pegboard.host.catalog import Catalog
 
 logger = get_logger(__name__)
@@ -144,14 +146,19 @@ class PluginGroup(click.Group):
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
-        """Resolve like Click, but say which plugins exist when the name is unknown."""
+        """Resolve like Click, but suggest commands and plugins when the name is unknown.
+
+        The name may be a typo of one of the host's own commands as well as of a plugin's,
+        so the error speaks of a command and suggests from both.
+        """
         name = click.utils.make_str(args[0])
         if self.get_command(ctx, name) is None and not ctx.resilient_parsing:
-            raise PluginNotFoundError(
+            root = ctx.find_root().info_name
+            raise CommandNotFoundError(
                 name,
                 _suggest(name, self.list_commands(ctx)),
                 hint=f"Run `{ctx.command_path} --help` to see the commands, or "
-                f"`{ctx.command_path} plugins list --all` for every installed plugin.",
+                f"`{root} plugins list --all` for every installed plugin.",
             )
         return super().resolve_command(ctx, args)
 
@@ -161,18 +168,13 @@ class PluginGroup(click.Group):
         if name in self.builtin_names():
             return None
         if record is None or not record.usable:
-            return catalog.load_group(name) if name in catalog.group_help() else None
+            return _group_or_refusal(ctx, name, record, catalog)
         if ctx.resilient_parsing and not record.has_command and record.learnt:
             return None
         if not catalog.selection.allows(name):
             if ctx.resilient_parsing:
                 return None
-            raise PegboardError(
-                f"Plugin {name!r} is disabled or not selected for this run.",
-                plugin=name,
-                hint=f"Run `{ctx.find_root().info_name} plugins enable {name}`, or check "
-                "--no-plugins and the plugin allow-list variable.",
-            )
+            raise _not_selected(ctx, name, catalog)
         loaded = catalog.load_for_command(name)
         if loaded.error is not None:
             raise PluginLoadError(
@@ -183,6 +185,46 @@ class PluginGroup(click.Group):
         if loaded.command is None:
             return None
         return _named(loaded.command, name)
+
+
+def _group_or_refusal(
+    ctx: click.Context, name: str, record: PluginRecord | None, catalog: Catalog
+) -> click.Command | None:
+    """Return the command group plugins add to under ``name``, else refuse an unusable plugin.
+
+    A plugin refused from its metadata (incompatible, invalid, ...) is named with its
+    reason: calling it "no such command" would hide what the user has to fix.
+    """
+    group = catalog.load_group(name) if name in catalog.group_help() else None
+    if group is not None:
+        return group
+    if record is not None and not ctx.resilient_parsing:
+        raise PluginLoadError(
+            f"Plugin {name!r} cannot run: it is {record.verdict.value}"
+            f" ({record.reason or 'no reason recorded'}).",
+            plugin=name,
+            hint=f"Run `{ctx.find_root().info_name} plugins info {name}` for details.",
+        )
+    return None
+
+
+def _not_selected(ctx: click.Context, name: str, catalog: Catalog) -> PluginDisabledError:
+    """Return the error for a plugin this run may not load, saying why and what to do."""
+    from pegboard.host import config
+
+    root = ctx.find_root().info_name
+    prefix = config.env_prefix(catalog.host.name)
+    selection = catalog.selection
+    if selection.no_plugins:
+        why = f"plugins are off for this run (--no-plugins or {prefix}_NO_PLUGINS)"
+        hint = "Run the command without them to use it."
+    elif name in selection.disabled:
+        why = "it is disabled"
+        hint = f"Run `{root} plugins enable {name}` to enable it."
+    else:
+        why = f"it is not in {prefix}_PLUGINS, the only plugins this run may load"
+        hint = f"Add it to {prefix}_PLUGINS, or unset the variable."
+    return PluginDisabledError(f"Plugin {name!r} is not loaded: {why}.", plugin=name, hint=hint)
 
 
 def _named(command: click.Command, name: str) -> click.Command:
@@ -205,7 +247,8 @@ def _write_rows(formatter: click.HelpFormatter, rows: list[tuple[str, str]]) -> 
     first = min(max(len(name) for name, _ in rows), 30)
     room = max(formatter.width - formatter.current_indent - first - 2, 10)
     lines = []
-    for name, text in rows:
+    for raw_name, raw_text in rows:
+        name, text = printable(raw_name), printable(raw_text)  # both come from plugins
         if len(name) > first:
             lines.append(f"{indent}{name}\n{indent}{'':{first}}  {_shorten(text, room)}\n")
         else:
