@@ -185,8 +185,8 @@ def test_a_plugin_is_switched_off_for_one_run(
 ) -> None:
     assert "Say hello" not in run(shipx, *args, "--help", env=env).output
     result = run(shipx, *args, "hello", env=env)
-    assert result.exit_code == 1
-    assert "disabled or not selected" in result.output
+    assert result.exit_code == 3
+    assert "switched off for this run" in result.output
     assert run(shipx, "hello").output == "hello\n"  # the state file was not changed
 
 

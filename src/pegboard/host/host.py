@@ -338,7 +338,7 @@ class Host:
         stored = states.disabled()
         for notice in states.notices:  # the file was moved aside: this is said only once
             click.echo(f"Warning: {notice}", err=True)
-        return Selection(only=only, disabled=stored | frozenset(disabled))
+        return Selection(only=only, disabled=stored, disabled_for_run=frozenset(disabled))
 
     def require_all_plugins(self, ctx: click.Context) -> None:
         """Load every selected plugin and raise if any failed (strict mode)."""

@@ -218,6 +218,9 @@ def _not_selected(ctx: click.Context, name: str, catalog: Catalog) -> PluginDisa
     if selection.no_plugins:
         why = f"plugins are off for this run (--no-plugins or {prefix}_NO_PLUGINS)"
         hint = "Run the command without them to use it."
+    elif name in selection.disabled_for_run:
+        why = f"it is switched off for this run (--disable-plugin or {prefix}_DISABLE_PLUGINS)"
+        hint = "Run the command without switching it off to use it."
     elif name in selection.disabled:
         why = "it is disabled"
         hint = f"Run `{root} plugins enable {name}` to enable it."
