@@ -38,6 +38,15 @@ if TYPE_CHECKING:
 
 logger = get_logger(__name__)
 
+__all__ = [
+    "MANAGEMENT_COMMANDS",
+    "Host",
+    "HostGroup",
+    "catalog_of",
+    "host_of",
+    "options",  # defined in host.options; commands have always read it here
+]
+
 MANAGEMENT_COMMANDS: Final[dict[str, LazyBuiltin]] = {
     "plugins": (
         "pegboard.cli._plugins:plugins",
