@@ -175,18 +175,21 @@ def build(
     return params
 
 
-def command_option(key: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def command_option(
+    key: str, *, expose: bool = True
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Return a decorator adding global option ``key`` to a command, after its name.
 
-    The value is passed to the command (as ``output_format`` or ``quiet``) and also stored
-    in :func:`options`, so code reading either sees the same thing.
+    The value is stored in :func:`options`, so code reading it sees the option given before
+    or after the command; with ``expose`` it is also passed to the command (as
+    ``output_format`` or ``quiet``).
     """
     option = _BY_KEY[key]
     declarations = list(option.flags)
     if key == "format":
         declarations.append("output_format")
 
-    return click.option(*declarations, **_settings(option, None, expose=True))
+    return click.option(*declarations, **_settings(option, None, expose=expose))
 
 
 def _settings(option: GlobalOption, prefix: str | None, *, expose: bool) -> dict[str, Any]:
