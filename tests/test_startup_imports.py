@@ -41,6 +41,8 @@ PEGBOARD_WARM_PATH: Final = frozenset(
         "pegboard.host.exit",
         "pegboard.host.host",
         "pegboard.host.lazy",
+        "pegboard.host.observe",
+        "pegboard.host.options",
         "pegboard.host.state",
     }
 )
@@ -51,10 +53,13 @@ STDLIB_FOR_THE_MANIFEST: Final = frozenset(
 )
 """The manifest is JSON lines checked by a CRC; ``gc`` pauses collection while parsing."""
 
-ALLOWED_FOR_HELP: Final = PEGBOARD_WARM_PATH | STDLIB_FOR_THE_MANIFEST
+ALLOWED_FOR_HELP: Final = (
+    PEGBOARD_WARM_PATH
+    | STDLIB_FOR_THE_MANIFEST
+    | {"copy"}  # host.observe wraps commands in copies (imported with the module today)
+)
 
 ALLOWED_FOR_A_COMMAND: Final = ALLOWED_FOR_HELP | {
-    "copy",  # the command is copied before the execution hooks wrap it
     "pegboard.hooks.lifecycle",
     "pegboard.host.loading",
     "pegboard.host.typer_bridge",
