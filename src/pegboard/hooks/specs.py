@@ -8,7 +8,7 @@ plugin contract lets authors write them without a marker.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pluggy
 
@@ -23,6 +23,9 @@ from pegboard.hooks.names import (
     UNMARKED_IMPLEMENTATIONS,
 )
 
+if TYPE_CHECKING:
+    from pegboard.hooks.context import StartupContext
+
 hookspec: Final = pluggy.HookspecMarker(PROJECT)
 """Mark a method of a specification class as a hook specification."""
 
@@ -34,8 +37,13 @@ class CoreSpec:
     """Hooks every pegboard host calls. Implementations may be ``async def``."""
 
     @hookspec
-    def startup(self, ctx: Any) -> None:
-        """Prepare the plugin once its host has loaded it; ``ctx`` is the host's context."""
+    def startup(self, ctx: StartupContext | None) -> None:
+        """Prepare the plugin once its host has loaded it.
+
+        ``ctx`` is the host's :class:`~pegboard.StartupContext`, or None when the caller has
+        none (``call_hook("startup")`` with no argument passes None). Implementations may
+        leave the argument out altogether: ``def startup(self)``.
+        """
 
     @hookspec
     def shutdown(self) -> None:
