@@ -15,14 +15,15 @@ from conftest import SiteDir
 from pegboard.discovery.entrypoints import discover
 from pegboard.discovery.manifest import SCHEMA, Manifest, manifest_path
 from pegboard.discovery.records import PluginRecord, Verdict
-from pegboard.host.catalog import Catalog, HostIdentity
+from pegboard.host.catalog import Catalog
+from pegboard.host.config import HostIdentity, Selection
 
 GROUP = "testhost.plugins"
 HOST = HostIdentity("testhost", "1.0", "1.0", "testhost")
 
 
 def catalog() -> Catalog:
-    return Catalog(HOST)
+    return Catalog(HOST, Selection())
 
 
 def add_hello(site: SiteDir, target: str = "hellomod:cli", version: str = "1.0") -> None:

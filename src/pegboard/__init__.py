@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from pegboard.hooks.telemetry import JsonLinesSink, MemorySink, Telemetry
     from pegboard.host.completion import dynamic_choices
     from pegboard.host.host import Host
-    from pegboard.host.loading import load_entrypoints
+    from pegboard.host.library import load_entrypoints
 
 __all__ = [
     "POST_EXECUTE",
@@ -78,7 +78,7 @@ _HOMES: Final = {
     "HookNotFoundError": "pegboard._errors",
     "HookOutcome": "pegboard.hooks.dispatch",
     "Host": "pegboard.host.host",
-    "load_entrypoints": "pegboard.host.loading",
+    "load_entrypoints": "pegboard.host.library",
     "InstallError": "pegboard._errors",
     "InvalidNameError": "pegboard._errors",
     "InvalidTransitionError": "pegboard._errors",

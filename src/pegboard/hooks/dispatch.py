@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Collection, Generator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import pluggy
@@ -97,6 +97,17 @@ def prepare(hook: pluggy.HookCaller) -> PreparedHook:
             name for name, function, _ in plain if inspect.iscoroutinefunction(function)
         ),
         wrappers=tuple(impl for impl in impls if impl.wrapper or impl.hookwrapper),
+    )
+
+
+def restrict(hook: PreparedHook, plugins: Collection[str]) -> PreparedHook:
+    """Return ``hook`` with only the implementations of ``plugins``."""
+    plain = tuple(impl for impl in hook.plain if impl[0] in plugins)
+    return replace(
+        hook,
+        plain=plain,
+        async_plugins=hook.async_plugins.intersection(plugins),
+        wrappers=tuple(w for w in hook.wrappers if w.plugin_name in plugins),
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import inspect
 import logging
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from types import MappingProxyType, ModuleType
 from typing import Any, Final, Literal, cast
 
@@ -38,6 +38,7 @@ from pegboard.hooks.dispatch import (
     check_arguments,
     first_error,
     prepare,
+    restrict,
 )
 from pegboard.hooks.lifecycle import PluginState, check_transition, path
 from pegboard.hooks.specs import PROJECT, UNMARKED_IMPLEMENTATIONS, CoreSpec
@@ -313,6 +314,7 @@ class Registry:
         timeout: float | None = None,
         errors: ErrorPolicy = "collect",
         offload_sync: bool = False,
+        only: Collection[str] | None = None,
         **kwargs: Any,
     ) -> list[HookOutcome]:
         """Call ``hook`` and return one :class:`~pegboard.HookOutcome` per implementation.
@@ -320,8 +322,10 @@ class Registry:
         Outcomes carry the plugin name, its result or error and its duration, so a host can
         report who failed and who was slow. With ``offload_sync`` synchronous implementations
         run in daemon threads so that ``timeout`` bounds them as well (used for ``startup``).
+        ``only`` limits the call to the implementations of those plugins (a host starts the
+        plugins it loads later in an invocation without starting the earlier ones again).
         """
-        prepared = self._prepared_hook(hook)
+        prepared = self._prepared_hook(hook, only)
         call_kwargs = check_arguments(prepared, kwargs)
         _, outcomes = await call_full(
             prepared, call_kwargs, timeout=timeout, offload_sync=offload_sync
@@ -337,11 +341,12 @@ class Registry:
         timeout: float | None = None,
         errors: ErrorPolicy = "collect",
         offload_sync: bool = False,
+        only: Collection[str] | None = None,
         **kwargs: Any,
     ) -> list[HookOutcome]:
         """Run :meth:`call_hook_detailed` from code without a running event loop."""
         _refuse_inside_loop()
-        prepared = self._prepared_hook(hook)
+        prepared = self._prepared_hook(hook, only)
         if not prepared.plain and not prepared.wrappers:
             # Nothing to run: spare the caller the cost of starting asyncio, but still report
             # a call with missing arguments, which is the host's bug whatever is installed.
@@ -349,7 +354,7 @@ class Registry:
             return []
         outcomes: list[HookOutcome] = _run(
             self.call_hook_detailed(
-                hook, timeout=timeout, errors=errors, offload_sync=offload_sync, **kwargs
+                hook, timeout=timeout, errors=errors, offload_sync=offload_sync, only=only, **kwargs
             )
         )
         return outcomes
@@ -451,15 +456,15 @@ class Registry:
         self._states[name] = state
         self._emit("plugin.state", plugin=name, previous=str(previous), state=str(state))
 
-    def _prepared_hook(self, hook: str) -> PreparedHook:
+    def _prepared_hook(self, hook: str, only: Collection[str] | None = None) -> PreparedHook:
         try:
-            return self._prepared[hook]
+            prepared = self._prepared[hook]
         except KeyError:
             caller: pluggy.HookCaller | None = getattr(self._pm.hook, hook, None)
             if caller is None or not isinstance(caller, pluggy.HookCaller):
                 raise HookNotFoundError(hook, self.hook_names()) from None
             prepared = self._prepared[hook] = prepare(caller)
-            return prepared
+        return prepared if only is None else restrict(prepared, only)
 
     def _settle(
         self, hook: str, failures: list[tuple[str, BaseException]], errors: ErrorPolicy

@@ -16,9 +16,11 @@ from pegboard._errors import PegboardError, PluginLoadError
 from pegboard._log import get_logger
 from pegboard._names import validate_name
 from pegboard.host import config
-from pegboard.host.catalog import Catalog, HostIdentity, Selection
+from pegboard.host.catalog import Catalog
+from pegboard.host.config import HostIdentity, Selection
 from pegboard.host.exit import ExitCode, ReportedError
 from pegboard.host.lazy import LazyBuiltin, PluginGroup
+from pegboard.host.pipeline import Pipeline
 
 if TYPE_CHECKING:
     from pegboard.hooks.registry import Registry
@@ -36,7 +38,7 @@ MANAGEMENT_COMMANDS: Final[dict[str, LazyBuiltin]] = {
 FORMATS: Final = ("text", "json", "yaml")
 
 _OPTIONS_KEY: Final = "pegboard.options"
-_CATALOG_KEY: Final = "pegboard.catalog"
+_PIPELINE_KEY: Final = "pegboard.pipeline"
 
 
 class Options:
@@ -76,7 +78,7 @@ class HostGroup(PluginGroup):
 
     def __init__(self, host: Host, **kwargs: Any):
         self.host = host
-        super().__init__(catalog_for=host.catalog_for, **kwargs)
+        super().__init__(pipeline_for=host.pipeline_for, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -203,25 +205,33 @@ class Host:
         """Run the command line (the console-script entry point of a host)."""
         return self.cli.main(args=list(args) if args is not None else None, prog_name=self.name)
 
-    def catalog_for(self, ctx: click.Context) -> Catalog:
-        """Return the invocation's catalog, created from its options and environment."""
+    def pipeline_for(self, ctx: click.Context) -> Pipeline:
+        """Return the invocation's pipeline, created from its options and environment.
+
+        Its plugins are shut down when the invocation's root context closes.
+        """
         root = ctx.find_root()
-        catalog: Catalog | None = root.meta.get(_CATALOG_KEY)
-        if catalog is None:
-            catalog = Catalog(self.identity, self.selection(no_plugins=options(ctx).no_plugins))
-            root.meta[_CATALOG_KEY] = catalog
-            root.call_on_close(catalog.shutdown)
-        return catalog
+        pipeline: Pipeline | None = root.meta.get(_PIPELINE_KEY)
+        if pipeline is None:
+            selection = self.selection(no_plugins=options(ctx).no_plugins)
+            pipeline = Pipeline(Catalog(self.identity, selection))
+            root.meta[_PIPELINE_KEY] = pipeline
+            root.call_on_close(pipeline.shutdown)
+        return pipeline
+
+    def catalog_for(self, ctx: click.Context) -> Catalog:
+        """Return the invocation's plugin catalog (what is installed and selected)."""
+        return self.pipeline_for(ctx).catalog
 
     def registry(self, ctx: click.Context | None = None) -> Registry:
         """Load every enabled plugin (isolated) and return the registry to call hooks on.
 
         For the host's own commands: ``host.registry().call_hook_detailed_sync("my_hook")``.
-        Plugins are loaded once per invocation and shut down when it ends.
+        Plugins are loaded and started once per invocation, and shut down when it ends.
         """
-        catalog = self.catalog_for(ctx if ctx is not None else click.get_current_context())
-        catalog.load(catalog.selected())
-        return catalog.registry
+        pipeline = self.pipeline_for(ctx if ctx is not None else click.get_current_context())
+        pipeline.load_selected()
+        return pipeline.registry
 
     def selection(self, *, no_plugins: bool = False) -> Selection:
         """Return which plugins may load, from flags, environment and the state file."""
@@ -240,16 +250,20 @@ class Host:
     def _root_callback(self) -> None:
         ctx = click.get_current_context()
         opts = options(ctx)
-        if opts.strict or config.env_flag(self.name, "STRICT_PLUGINS"):
-            catalog = self.catalog_for(ctx)
-            catalog.load(catalog.selected())
-            failures = catalog.failures()
-            if failures:
-                reasons = "; ".join(f"{f.record.name}: {f.error}" for f in failures)
-                raise PluginLoadError(
-                    f"{len(failures)} plugin(s) failed to load: {reasons}.",
-                    hint="Strict mode is on (--strict-plugins); fix or disable them.",
-                )
+        strict = opts.strict or config.env_flag(self.name, "STRICT_PLUGINS")
+        # Management commands never need plugins loaded: strict mode must not lock the user
+        # out of the commands that list, disable or remove a broken plugin.
+        if not strict or ctx.invoked_subcommand in MANAGEMENT_COMMANDS:
+            return
+        failures = self.pipeline_for(ctx).load_selected()
+        if failures:
+            reasons = "; ".join(f"{f.record.name}: {f.error}" for f in failures)
+            names = " ".join(f.record.name for f in failures)
+            raise PluginLoadError(
+                f"{len(failures)} plugin(s) failed to load: {reasons}.",
+                hint=f"Strict mode is on (--strict-plugins); fix them, or run "
+                f"`{self.name} plugins disable {names}`.",
+            )
 
 
 def _global_options(host: Host) -> list[click.Parameter]:

@@ -24,7 +24,7 @@ from pegboard.hooks.names import POST_EXECUTE, PRE_EXECUTE
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
-    from pegboard.host.catalog import Catalog
+    from pegboard.host.pipeline import Pipeline
 
 logger = get_logger(__name__)
 
@@ -66,8 +66,8 @@ def _terminal_columns() -> int:
 class PluginGroup(click.Group):
     """A Click group whose plugin and built-in commands load on demand.
 
-    ``catalog_for(ctx)`` returns the invocation's :class:`~pegboard.host.catalog.Catalog`; it is
-    a callable because the catalog depends on options parsed into the context.
+    ``pipeline_for(ctx)`` returns the invocation's :class:`~pegboard.host.pipeline.Pipeline`;
+    it is a callable because the selection depends on options parsed into the context.
     """
 
     context_class = HostContext
@@ -75,12 +75,12 @@ class PluginGroup(click.Group):
     def __init__(
         self,
         *args: Any,
-        catalog_for: Callable[[click.Context], Catalog],
+        pipeline_for: Callable[[click.Context], Pipeline],
         builtins: Mapping[str, LazyBuiltin] = {},
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
-        self.catalog_for = catalog_for
+        self.pipeline_for = pipeline_for
         self.lazy_builtins = dict(builtins)
 
     # -- listing, without imports ----------------------------------------------------------
@@ -124,7 +124,7 @@ class PluginGroup(click.Group):
         return items + click.Command.shell_complete(self, ctx, incomplete)
 
     def _plugin_help(self, ctx: click.Context) -> dict[str, str]:
-        catalog = self.catalog_for(ctx)
+        catalog = self.pipeline_for(ctx).catalog
         builtins = self.builtin_names()
         found = {n: h for n, h in catalog.command_help().items() if n not in builtins}
         groups = catalog.group_help().items()
@@ -158,17 +158,21 @@ class PluginGroup(click.Group):
         return super().resolve_command(ctx, args)
 
     def _plugin_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        catalog = self.catalog_for(ctx)
-        record = catalog.record(name)
         if name in self.builtin_names():
             return None
+        pipeline = self.pipeline_for(ctx)
+        catalog = pipeline.catalog
+        record = catalog.record(name)
+        completing = ctx.resilient_parsing
         if record is None or not record.usable:
-            group = catalog.load_group(name) if name in catalog.group_help() else None
-            return _observed(group, name, catalog) if group is not None else None
-        if ctx.resilient_parsing and not record.has_command and record.learnt:
-            return None
+            # Perhaps a group plugins add subcommands to; unlearnt plugins may add it, so they
+            # are learnt first, except while completing (which never waits for learning).
+            if name not in catalog.group_help() and (completing or not catalog.unlearnt()):
+                return None
+            group = pipeline.load_group(name)
+            return _observed(group, name, pipeline) if group is not None else None
         if not catalog.selection.allows(name):
-            if ctx.resilient_parsing:
+            if completing:
                 return None
             raise PegboardError(
                 f"Plugin {name!r} is disabled or not selected for this run.",
@@ -176,7 +180,14 @@ class PluginGroup(click.Group):
                 hint=f"Run `{ctx.find_root().info_name} plugins enable {name}`, or check "
                 "--no-plugins and the plugin allow-list variable.",
             )
-        loaded = catalog.load_for_command(name)
+        if completing:
+            # Completion needs the command, not a started plugin: import it alone, and only
+            # when an earlier learning says it has a command.
+            if not record.has_command:
+                return None
+            command = pipeline.command_only(name)
+            return _observed(command, name, pipeline) if command is not None else None
+        loaded = pipeline.load_for_command(name)
         if loaded.error is not None:
             raise PluginLoadError(
                 f"Plugin {name!r} failed to load: {loaded.error}.",
@@ -185,10 +196,10 @@ class PluginGroup(click.Group):
             )
         if loaded.command is None:
             return None
-        return _observed(loaded.command, name, catalog)
+        return _observed(loaded.command, name, pipeline)
 
 
-def _observed(command: click.Command, name: str, catalog: Catalog) -> click.Command:
+def _observed(command: click.Command, name: str, pipeline: Pipeline) -> click.Command:
     """Return a copy of ``command`` that calls the execution hooks around its invocation.
 
     A shallow copy keeps the plugin's own object untouched; only the copy's ``invoke`` is
@@ -198,10 +209,10 @@ def _observed(command: click.Command, name: str, catalog: Catalog) -> click.Comm
 
     observed = copy.copy(command)
     observed.name = name
-    if not catalog.observed:
+    if not pipeline.observed:
         return observed  # loaded without a registry: nothing observes, nothing to call
     invoke = command.invoke
-    registry = catalog.registry
+    registry = pipeline.registry
 
     def invoke_with_hooks(ctx: click.Context) -> Any:
         start = time.perf_counter()

@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from pegboard.host.catalog import HostIdentity
+from pegboard.host.config import HostIdentity
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds a check may take before the plugin is reported as hanging."""

@@ -1,0 +1,173 @@
+"""One invocation's plugins: select → learn → import → register → start → run → shut down.
+
+Each plugin is imported at most once per process, started at most once, and shut down exactly
+once if it was started, whatever route asked for it first: the command being run, a group it
+adds subcommands to, the observers of a command, strict mode, or the host's own
+``host.registry()``. Unlearnt plugins are learnt (in child interpreters) before anything
+that needs their facts, so no observer is skipped and nothing unlearnt is imported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import click
+
+from pegboard.host import config
+from pegboard.host.loading import ONLY_COMMANDS
+
+if TYPE_CHECKING:
+    from pegboard.discovery.records import PluginRecord
+    from pegboard.hooks.registry import Registry
+    from pegboard.host.catalog import Catalog
+    from pegboard.host.loading import LoadedPlugin
+
+
+class Pipeline:
+    """Loads the plugins one invocation needs, through the one failure boundary."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.loaded: dict[str, LoadedPlugin] = {}
+        self._started: list[str] = []
+        self._registry: Registry | None = None
+        self._groups: dict[str, click.Group] = {}
+        self._closed = False
+
+    @property
+    def registry(self) -> Registry:
+        """The registry plugins are loaded into (pluggy is imported on first use)."""
+        if self._registry is None:
+            from pegboard.hooks.registry import Registry
+
+            host = self.catalog.host
+            telemetry = host.telemetry
+            path = config.env(host.name, "TELEMETRY_FILE")
+            if telemetry is None and path:
+                from pegboard.hooks.telemetry import JsonLinesSink
+
+                telemetry = JsonLinesSink(path)
+            self._registry = Registry(telemetry, hookspecs=host.hookspecs)
+        return self._registry
+
+    @property
+    def observed(self) -> bool:
+        """Whether plugins were loaded into a registry (so execution hooks may exist)."""
+        return self._registry is not None
+
+    def load(self, records: Iterable[PluginRecord]) -> list[LoadedPlugin]:
+        """Import, register and start the plugins among ``records`` not loaded yet."""
+        from pegboard.host.loading import import_into, start
+
+        fresh: dict[str, PluginRecord] = {}
+        for record in records:
+            if record.name not in self.loaded:
+                fresh.setdefault(record.name, record)
+        if not fresh:
+            return []
+        host = self.catalog.host
+        registry = self.registry
+        outcomes = []
+        for record in fresh.values():
+            loaded = self.loaded[record.name] = import_into(
+                registry, record, api_version=host.api_version
+            )
+            outcomes.append(loaded)
+        started = [loaded for loaded in outcomes if loaded.error is None]
+        self._started += [loaded.record.name for loaded in started]
+        start(registry, started, context=self, timeout=host.startup_timeout)
+        for loaded in outcomes:
+            registry.emit(
+                "plugin.loaded",
+                plugin=loaded.record.name,
+                seconds=loaded.seconds,
+                error=loaded.error,
+            )
+        return outcomes
+
+    def load_selected(self) -> list[LoadedPlugin]:
+        """Load every selected plugin (strict mode, ``host.registry()``); return failures."""
+        self.catalog.learn(self.catalog.unlearnt())
+        self.load(self.catalog.selected())
+        return self.failures()
+
+    def load_for_command(self, name: str) -> LoadedPlugin:
+        """Load plugin ``name`` and the plugins that observe command execution.
+
+        Unlearnt plugins are learnt first (in children), since any of them may observe. When
+        nothing observes and ``name`` is only a command (Click or Typer, no hooks), it is
+        imported without a registry: pluggy and the hook machinery are not needed, so they
+        are not imported.
+        """
+        catalog = self.catalog
+        catalog.learn(catalog.unlearnt())
+        observers = [r for r in catalog.observers() if r.name != name]
+        record = catalog.record(name)
+        if record is None:
+            raise LookupError(name)
+        if name not in self.loaded and not observers and record.kind in ONLY_COMMANDS:
+            from pegboard.host.loading import import_plugin
+
+            self.loaded[name] = import_plugin(record, api_version=catalog.host.api_version)
+        self.load([*observers, record])
+        return self.loaded[name]
+
+    def command_only(self, name: str) -> click.Command | None:
+        """Return plugin ``name``'s command, importing it alone if needed (for completion)."""
+        loaded = self.loaded.get(name)
+        if loaded is None:
+            record = self.catalog.record(name)
+            if record is None:
+                return None
+            from pegboard.host.loading import import_plugin
+
+            loaded = self.loaded[name] = import_plugin(
+                record, api_version=self.catalog.host.api_version
+            )
+        return loaded.command if loaded.error is None else None
+
+    def load_group(self, group: str) -> click.Group | None:
+        """Load the plugins adding subcommands to ``group``; return the group, or None.
+
+        The group is built once: Click consumes the options a function's decorators attached
+        when it first turns the function into a command.
+        """
+        if group in self._groups:
+            return self._groups[group]
+        catalog = self.catalog
+        catalog.learn(catalog.unlearnt())
+        wanted = catalog.contributors(group)
+        if not wanted:
+            return None
+        self.load([*wanted, *catalog.observers()])
+        registry = self.registry
+        subcommands = {
+            name: function if isinstance(function, click.Command) else click.command(name)(function)
+            for (owner, name), function in registry.commands().items()
+            if owner == group
+        }
+        if not subcommands:
+            return None
+        version = registry.group_version(group)
+        built = self._groups[group] = click.Group(
+            group,
+            commands=subcommands,
+            help=catalog.group_help().get(group, "") + (f" Version {version}." if version else ""),
+        )
+        return built
+
+    def failures(self) -> list[LoadedPlugin]:
+        """Plugins that failed to load in this invocation."""
+        return [loaded for loaded in self.loaded.values() if loaded.error is not None]
+
+    def shutdown(self) -> None:
+        """Call ``shutdown`` of every plugin this invocation started, once."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._registry is not None and self._started:
+            from pegboard.host.loading import shut_down
+
+            started = [n for n in self._started if self.loaded[n].error is None]
+            shut_down(self._registry, started, timeout=self.catalog.host.startup_timeout)
