@@ -1,0 +1,111 @@
+"""Job functions for the runner's tests, written as a real module on a runtime ``sys.path``."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import SiteDir
+
+JOBS_SOURCE = """
+import asyncio, os, signal, subprocess, sys, time
+
+def double(payload):
+    return payload["x"] * 2
+
+def raise_value_error(payload):
+    raise ValueError("boom")
+
+def raise_keyboard_interrupt(payload):
+    raise KeyboardInterrupt
+
+def raise_cancelled(payload):
+    raise asyncio.CancelledError
+
+def call_sys_exit(payload):
+    sys.exit(3)
+
+def call_os_exit(payload):
+    os._exit(7)
+
+def kill_self(payload):
+    os.kill(os.getpid(), getattr(signal, payload["signal"]))
+
+def hang(payload):
+    time.sleep(600)
+
+def swallow_interrupts(payload):
+    while True:
+        try:
+            time.sleep(600)
+        except BaseException:
+            pass
+
+def swallow_cancellation(payload):
+    async def stubborn():
+        while True:
+            try:
+                await asyncio.sleep(600)
+            except asyncio.CancelledError:
+                pass
+    asyncio.run(stubborn())
+
+def write_everywhere(payload):
+    print("from print")
+    print("from stderr", file=sys.stderr)
+    os.write(1, b"from fd 1\\n")
+    os.write(2, b"from fd 2\\n")
+    subprocess.run([sys.executable, "-c", "print('from a subprocess')"], check=True)
+    return "the value"
+
+def start_helper(payload):
+    helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    print("helper started")
+    return helper.pid
+
+def write_a_lot(payload):
+    sys.stdout.write("x" * payload["bytes"])
+    return "done"
+
+def read_stdin(payload):
+    return sys.stdin.read()
+
+def where_am_i(payload):
+    import click, json
+    return {
+        "cwd": os.getcwd(),
+        "sys_path": sys.path,
+        "json": json.__file__,
+        "click": click.__file__,
+    }
+
+def unusual_values(payload):
+    return {
+        ("a", 1): "tuple key",
+        1: "int key",
+        "nan": float("nan"),
+        "inf": float("inf"),
+        "set": {3, 1, 2},
+        "tuple": (1, 2),
+        "object": object(),
+    }
+
+class _BadRepr:
+    def __repr__(self):
+        raise RuntimeError("no repr")
+
+def bad_repr(payload):
+    return [_BadRepr()]
+
+def write_pid_and_hang(payload):
+    with open(payload["file"] + ".part", "w") as stream:
+        stream.write(str(os.getpid()))
+    os.replace(payload["file"] + ".part", payload["file"])
+    time.sleep(600)
+"""
+
+
+@pytest.fixture
+def jobs_module(site: SiteDir) -> str:
+    """Return the name of a module of job functions, importable only via a runtime path."""
+    site.write_module("hostile_jobs", JOBS_SOURCE)
+    return "hostile_jobs"
