@@ -107,12 +107,39 @@ class Catalog:
         """Selected plugins known to implement ``pre_execute`` or ``post_execute``."""
         return [r for r in self.selected() if r.hooks and EXECUTION_HOOKS.intersection(r.hooks)]
 
-    def learn(self, records: Iterable[PluginRecord]) -> None:
-        """Learn the plugins among ``records`` not learnt yet, in child interpreters."""
+    def learn(self, records: Iterable[PluginRecord], *, timeout: float | None = None) -> None:
+        """Learn the plugins among ``records`` not learnt yet, in child interpreters.
+
+        ``timeout`` bounds each plugin's import (default: :data:`learning.TIMEOUT`).
+        """
         unknown = [r for r in records if r.usable and not r.learnt]
         if not unknown:
             return
-        from pegboard.host.learning import learn
+        from pegboard.host import learning
 
-        self.manifest.learn(learn(self.host, unknown))
+        found = learning.learn(self.host, unknown, timeout=timeout or learning.TIMEOUT)
+        self.manifest.learn(found)
         self._selected = None
+
+    def remember(self, failures: dict[str, str | None]) -> None:
+        """Keep what running plugins showed: a failure (e.g. its ``startup``), or none now.
+
+        Written only when it changes what the manifest says, so a healthy warm start never
+        writes the file.
+        """
+        updates = {}
+        for name, failure in failures.items():
+            record = self.record(name)
+            if record is None or not record.learnt or record.failure == failure:
+                continue
+            updates[name] = record.learn(
+                help=record.help,
+                hooks=record.hooks or (),
+                kind=record.kind or "failed",
+                groups=record.groups,
+                import_seconds=record.import_seconds,
+                failure=failure,
+            )
+        if updates:
+            self.manifest.learn(updates)
+            self._selected = None

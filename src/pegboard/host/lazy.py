@@ -163,16 +163,10 @@ class PluginGroup(click.Group):
         pipeline = self.pipeline_for(ctx)
         catalog = pipeline.catalog
         record = catalog.record(name)
-        completing = ctx.resilient_parsing
         if record is None or not record.usable:
-            # Perhaps a group plugins add subcommands to; unlearnt plugins may add it, so they
-            # are learnt first, except while completing (which never waits for learning).
-            if name not in catalog.group_help() and (completing or not catalog.unlearnt()):
-                return None
-            group = pipeline.load_group(name)
-            return _observed(group, name, pipeline) if group is not None else None
+            return _group_command(ctx, name, pipeline)
         if not catalog.selection.allows(name):
-            if completing:
+            if ctx.resilient_parsing:
                 return None
             raise PegboardError(
                 f"Plugin {name!r} is disabled or not selected for this run.",
@@ -180,23 +174,33 @@ class PluginGroup(click.Group):
                 hint=f"Run `{ctx.find_root().info_name} plugins enable {name}`, or check "
                 "--no-plugins and the plugin allow-list variable.",
             )
-        if completing:
+        if ctx.resilient_parsing:
             # Completion needs the command, not a started plugin: import it alone, and only
             # when an earlier learning says it has a command.
-            if not record.has_command:
-                return None
-            command = pipeline.command_only(name)
-            return _observed(command, name, pipeline) if command is not None else None
-        loaded = pipeline.load_for_command(name)
-        if loaded.error is not None:
-            raise PluginLoadError(
-                f"Plugin {name!r} failed to load: {loaded.error}.",
-                plugin=name,
-                hint=f"Run `{ctx.find_root().info_name} plugins check {name}` for details.",
-            )
-        if loaded.command is None:
-            return None
-        return _observed(loaded.command, name, pipeline)
+            command = pipeline.command_only(name) if record.has_command else None
+        else:
+            loaded = pipeline.load_for_command(name)
+            if loaded.error is not None:
+                raise PluginLoadError(
+                    f"Plugin {name!r} failed to load: {loaded.error}.",
+                    plugin=name,
+                    hint=f"Run `{ctx.find_root().info_name} plugins check {name}` for details.",
+                )
+            command = loaded.command
+        return _observed(command, name, pipeline) if command is not None else None
+
+
+def _group_command(ctx: click.Context, name: str, pipeline: Pipeline) -> click.Command | None:
+    """Return the group ``name`` that plugins add subcommands to, if there is one.
+
+    Unlearnt plugins may add it, so they are learnt first, except while completing, which
+    never waits for learning.
+    """
+    catalog = pipeline.catalog
+    if name not in catalog.group_help() and (ctx.resilient_parsing or not catalog.unlearnt()):
+        return None
+    group = pipeline.load_group(name)
+    return _observed(group, name, pipeline) if group is not None else None
 
 
 def _observed(command: click.Command, name: str, pipeline: Pipeline) -> click.Command:

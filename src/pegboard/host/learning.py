@@ -38,7 +38,8 @@ def learn(
         for r in records
     ]
     learnt: dict[str, PluginRecord] = {}
-    for record, outcome in zip(records, run_jobs(jobs, timeout=timeout, sys_path=sys.path)):
+    outcomes = run_jobs(jobs, timeout=timeout, sys_path=sys.path)
+    for record, outcome in zip(records, outcomes, strict=True):
         if outcome.status == "ok" and isinstance(outcome.value, Mapping):
             learnt[record.name] = _with_facts(record, outcome.value)
         else:

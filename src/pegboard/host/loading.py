@@ -11,6 +11,7 @@ still stops the host. No other module catches a plugin's errors.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any, Final
@@ -38,6 +39,9 @@ _PLUGIN_ATTRIBUTES: Final = frozenset(
 
 ONLY_COMMANDS: Final = frozenset({"command", "typer"})
 """Kinds of plugin that are a command and nothing else (no hooks, no startup)."""
+
+KNOWN_TO_FAIL: Final = frozenset({"failed", "incompatible"})
+"""Kinds learnt for plugins whose import fails; they are not imported in-process."""
 
 
 class _LoadFailure(Exception):
@@ -122,7 +126,10 @@ def load_plugins(
     ``traceback``) in its metadata. Only these plugins are started: plugins registered
     earlier were started when they were loaded.
     """
-    outcomes = [import_into(registry, record, api_version=api_version) for record in records]
+    outcomes = [
+        known_failure(registry, record) or import_into(registry, record, api_version=api_version)
+        for record in records
+    ]
     start(registry, outcomes, context=startup_context, timeout=startup_timeout)
     return outcomes
 
@@ -150,6 +157,24 @@ def import_into(registry: Registry, record: PluginRecord, *, api_version: str) -
         _register(registry, loaded)
     if loaded.error is not None:
         fail(registry, record.name, loaded.error, loaded.traceback)
+    return loaded
+
+
+def known_failure(registry: Registry, record: PluginRecord) -> LoadedPlugin | None:
+    """Return the outcome of a plugin learnt to fail at import, recorded as FAILED; else None.
+
+    Such a plugin is not imported again in the host's process: learning found it crashing,
+    exiting or hanging its interpreter, and a rebuilt manifest (after any install) is what
+    gives it another try.
+    """
+    if record.kind not in KNOWN_TO_FAIL:
+        return None
+    loaded = LoadedPlugin(record)
+    loaded.error = record.failure or "it failed when it was learnt"
+    loaded.incompatible = record.kind == "incompatible"
+    with contextlib.suppress(PegboardError):  # the name may be taken in this registry
+        registry.transition(record.name, PluginState.DISCOVERED)
+        fail(registry, record.name, loaded.error, None)
     return loaded
 
 

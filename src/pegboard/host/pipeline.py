@@ -58,7 +58,7 @@ class Pipeline:
 
     def load(self, records: Iterable[PluginRecord]) -> list[LoadedPlugin]:
         """Import, register and start the plugins among ``records`` not loaded yet."""
-        from pegboard.host.loading import import_into, start
+        from pegboard.host.loading import load_plugins
 
         fresh: dict[str, PluginRecord] = {}
         for record in records:
@@ -68,22 +68,20 @@ class Pipeline:
             return []
         host = self.catalog.host
         registry = self.registry
-        outcomes = []
-        for record in fresh.values():
-            loaded = self.loaded[record.name] = import_into(
-                registry, record, api_version=host.api_version
-            )
-            outcomes.append(loaded)
-        started = [loaded for loaded in outcomes if loaded.error is None]
-        self._started += [loaded.record.name for loaded in started]
-        start(registry, started, context=self, timeout=host.startup_timeout)
+        outcomes = load_plugins(
+            registry,
+            fresh.values(),
+            api_version=host.api_version,
+            startup_context=self,
+            startup_timeout=host.startup_timeout,
+        )
         for loaded in outcomes:
-            registry.emit(
-                "plugin.loaded",
-                plugin=loaded.record.name,
-                seconds=loaded.seconds,
-                error=loaded.error,
-            )
+            name = loaded.record.name
+            self.loaded[name] = loaded
+            if loaded.error is None:
+                self._started.append(name)
+            registry.emit("plugin.loaded", plugin=name, seconds=loaded.seconds, error=loaded.error)
+        self.catalog.remember({loaded.record.name: loaded.error for loaded in outcomes})
         return outcomes
 
     def load_selected(self) -> list[LoadedPlugin]:
@@ -107,9 +105,11 @@ class Pipeline:
         if record is None:
             raise LookupError(name)
         if name not in self.loaded and not observers and record.kind in ONLY_COMMANDS:
+            # Learnt as a plain command: no registry needed.
             from pegboard.host.loading import import_plugin
 
-            self.loaded[name] = import_plugin(record, api_version=catalog.host.api_version)
+            loaded = self.loaded[name] = import_plugin(record, api_version=catalog.host.api_version)
+            catalog.remember({name: loaded.error})
         self.load([*observers, record])
         return self.loaded[name]
 
@@ -169,5 +169,4 @@ class Pipeline:
         if self._registry is not None and self._started:
             from pegboard.host.loading import shut_down
 
-            started = [n for n in self._started if self.loaded[n].error is None]
-            shut_down(self._registry, started, timeout=self.catalog.host.startup_timeout)
+            shut_down(self._registry, self._started, timeout=self.catalog.host.startup_timeout)
