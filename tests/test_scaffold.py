@@ -70,7 +70,7 @@ def relative_files(result: ScaffoldResult) -> set[str]:
         ("a\\b", None, "path separator"),
         ("Hello", None, "Use lowercase letters"),
         ("1abc", None, "starting with a letter"),
-        ("-abc", None, "starting with a letter"),
+        ("-abc", None, "starts with '-'"),
         ("abc-", None, "no separator at the end"),
         ("a--b", None, "twice in a row"),
         ("a.b", None, "Use lowercase letters"),

@@ -11,7 +11,13 @@ from pegboard._errors import InvalidNameError
 _FORBIDDEN: Final = re.compile(r"[\s/\\]|^\.{1,2}$")
 """Whitespace and path separators: a name becomes a command word and a file name."""
 
-_HINT: Final = "Use a non-empty name without spaces or path separators, like 'hello' or 'db-tools'."
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""Control characters: printed in listings, they could drive the terminal."""
+
+_HINT: Final = (
+    "Use a non-empty name of printable characters without spaces or path separators, not "
+    "starting with '-', like 'hello' or 'db-tools'."
+)
 
 
 def validate_name(name: object, *, what: str = "plugin name") -> str:
@@ -20,6 +26,16 @@ def validate_name(name: object, *, what: str = "plugin name") -> str:
         raise InvalidNameError(f"Invalid {what} {name!r}: it must be a string.", hint=_HINT)
     if not name:
         raise InvalidNameError(f"Invalid {what}: it is empty.", hint=_HINT)
+    if _CONTROL.search(name):
+        raise InvalidNameError(
+            f"Invalid {what} {name!r}: it contains a control character.", plugin=name, hint=_HINT
+        )
+    if name.startswith("-"):
+        raise InvalidNameError(
+            f"Invalid {what} {name!r}: it starts with '-', so it would be read as an option.",
+            plugin=name,
+            hint=_HINT,
+        )
     if _FORBIDDEN.search(name):
         raise InvalidNameError(
             f"Invalid {what} {name!r}: it contains whitespace or a path separator.",

@@ -2,59 +2,130 @@
 
 Each entry point in the group ``<host>.plugins`` becomes a :class:`PluginRecord`. Everything
 that can be decided from distribution metadata is decided here, before any import: invalid
-names, names reserved by the host's built-in commands, two distributions claiming one name,
-corrupt metadata, and compatibility from a ``Requires-Dist`` on the host's distribution.
+names and targets, names reserved by the host's built-in commands, two distributions claiming
+one name, corrupt metadata, and compatibility from a ``Requires-Dist`` on the host's
+distribution.
 
-This module imports ``importlib.metadata`` and ``packaging``; it runs only when the manifest is
-missing or stale, never on a warm start.
+The work is split in two so that the manifest can redo only what changed:
+:func:`scan_distribution` reads one ``*.dist-info`` folder (its records depend on nothing
+else), and :func:`combine` applies the rules that span distributions (shadowing, duplicates,
+reserved names). Metadata files are read directly (:mod:`pegboard.discovery.metadata`), never
+through ``importlib.metadata``: that parses every distribution's METADATA in full, and one
+undecodable file anywhere would break every command.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
-import logging
-from collections.abc import Collection
+import os
+from collections.abc import Collection, Iterable
 from typing import Final
-
-from packaging.markers import InvalidMarker, UndefinedEnvironmentName
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
 from pegboard._errors import InvalidNameError
 from pegboard._names import validate_name
+from pegboard.discovery.metadata import CorruptMetadata, entry_points, header
 from pegboard.discovery.records import PluginRecord, Verdict
 
-logger = logging.getLogger(__name__)
-
 _UNKNOWN: Final = "unknown"
+_SUFFIXES: Final = (".dist-info", ".egg-info")
+
+Found = tuple[str, str, list[PluginRecord]]
+"""One distribution's canonical name, metadata folder and records, before cross-distribution
+rules."""
 
 
-def discover(
-    group: str,
-    *,
-    host_distribution: str,
-    host_version: str,
-    reserved: Collection[str] = (),
-    path: list[str] | None = None,
-) -> list[PluginRecord]:
-    """Return one record per entry point in ``group``, sorted by plugin name.
+def distribution_folders(entry: str) -> list[tuple[str, os.stat_result]]:
+    """Return ``(folder name, stat)`` of each metadata folder in ``sys.path`` entry ``entry``.
 
-    ``path`` defaults to ``sys.path``. When two distributions declare the same plugin name,
-    the one found first on the path wins (as imports do) and the other is recorded as a
-    duplicate naming the winner.
+    Sorted by name, so that two folders of one distribution (a leftover of a broken
+    uninstall) resolve the same way on every run. Zip files and missing entries hold none
+    that pegboard reads.
     """
-    host = canonicalize_name(host_distribution)
-    records: list[PluginRecord] = []
+    found = []
+    try:
+        with os.scandir(entry or ".") as listing:
+            for item in listing:
+                if item.name.endswith(_SUFFIXES):
+                    try:
+                        if item.is_dir():
+                            found.append((item.name, item.stat()))
+                    except OSError:
+                        continue
+    except OSError:
+        return []
+    found.sort(key=lambda pair: pair[0])
+    return found
+
+
+def canonical_name(folder: str) -> str:
+    """Return the distribution name of metadata folder ``folder``, normalised for comparison.
+
+    Taken from the folder name (``My_Dist-1.0.dist-info`` → ``my-dist``), as
+    ``importlib.metadata`` does to decide which of two same-named distributions is seen:
+    deciding from the folder name needs no file read.
+    """
+    return normalize(folder.rpartition(".")[0].partition("-")[0])
+
+
+def normalize(name: str) -> str:
+    """Return ``name`` as PEP 503 compares project names: lower case, runs of ``-_.`` as ``-``."""
+    return "-".join(filter(None, name.lower().replace("_", "-").replace(".", "-").split("-")))
+
+
+def scan_distribution(
+    info: str, group: str, *, host: str, host_version: str
+) -> list[PluginRecord] | None:
+    """Return the records of dist-info folder ``info`` in ``group``; None if it has none.
+
+    ``host`` is the host's canonical distribution name: a ``Requires-Dist`` on it is the
+    plugin's compatibility declaration. Unreadable metadata gives one CORRUPT record.
+    """
+    label = canonical_name(os.path.basename(info))
+    try:
+        entries = entry_points(info, group)
+        if not entries:
+            return None
+        head = header(info)
+    except CorruptMetadata as exc:
+        return [_corrupt(label, info, str(exc))]
+    if head.name is None:
+        return [_corrupt(label, info, "its METADATA has no Name")]
+    version = head.version or _UNKNOWN
+    incompatibility = _incompatibility(head.requires, host, host_version)
+    records = []
+    for name, value in entries:
+        target, problem = _target(value)
+        record = PluginRecord(name, target, head.name, version, summary=head.summary)
+        try:
+            validate_name(name)
+        except InvalidNameError as exc:
+            record = record.refuse(Verdict.INVALID, exc.message.rstrip("."))
+        else:
+            if problem is not None:
+                record = record.refuse(Verdict.INVALID, problem)
+            elif incompatibility is not None:
+                record = record.refuse(Verdict.INCOMPATIBLE, incompatibility)
+        records.append(record)
+    return records
+
+
+def combine(
+    found: Iterable[Found], reserved: Collection[str] = ()
+) -> list[tuple[PluginRecord, str]]:
+    """Apply the rules that span distributions to ``found`` (in ``sys.path`` order).
+
+    Return each record with the metadata folder it came from. A distribution shadowed by a
+    same-named one earlier on the path is left out, as for imports. When two distributions
+    declare the same plugin name, the first one wins and the other is recorded as a duplicate
+    naming the winner. Sorted by plugin name, usable first.
+    """
+    pairs: list[tuple[PluginRecord, str]] = []
     claimed: dict[str, PluginRecord] = {}
     seen: set[str] = set()
-    found = (
-        importlib.metadata.distributions(path=path)
-        if path is not None
-        else importlib.metadata.distributions()
-    )
-    for dist in found:
-        for found_record in _records_of(dist, group, host, host_version, seen):
+    for distribution, info, dist_records in found:
+        if distribution in seen:
+            continue
+        seen.add(distribution)
+        for found_record in dist_records:
             record = found_record
             if record.verdict is Verdict.OK:
                 if record.name in reserved:
@@ -72,62 +143,63 @@ def discover(
                     )
                 else:
                     claimed[record.name] = record
-            records.append(record)
-    records.sort(key=lambda r: (r.name, r.verdict is not Verdict.OK, r.distribution))
-    return records
+            pairs.append((record, info))
+    pairs.sort(key=lambda p: (p[0].name, p[0].verdict is not Verdict.OK, p[0].distribution))
+    return pairs
 
 
-def _records_of(
-    dist: importlib.metadata.Distribution,
+def discover(
     group: str,
-    host: str,
+    *,
+    host_distribution: str,
     host_version: str,
-    seen: set[str],
+    reserved: Collection[str] = (),
+    path: list[str] | None = None,
 ) -> list[PluginRecord]:
-    """Return the records of one distribution's entry points in ``group``."""
-    name = dist.metadata["Name"] if dist.metadata is not None else None
-    if name is None:
-        return _corrupt_metadata(dist, group)
-    canonical = canonicalize_name(name)
-    if canonical in seen:  # shadowed by an earlier path entry, as for imports
-        return []
-    seen.add(canonical)
-    version = dist.version or _UNKNOWN
-    entries = dist.entry_points.select(group=group)
-    if not entries:
-        return _corrupt_entry_points(dist, group, name, version)
-    incompatibility = _incompatibility(dist, host, host_version)
-    records = []
-    for entry in entries:
-        record = PluginRecord(entry.name, entry.value, name, version)
-        try:
-            validate_name(entry.name)
-        except InvalidNameError as exc:
-            record = record.refuse(Verdict.INVALID, exc.message.rstrip("."))
-        else:
-            if incompatibility is not None:
-                record = record.refuse(Verdict.INCOMPATIBLE, incompatibility)
-        records.append(record)
-    return records
+    """Return one record per entry point in ``group`` on ``path`` (default ``sys.path``)."""
+    import sys
+
+    host = normalize(host_distribution)
+    found = []
+    for entry in path if path is not None else sys.path:
+        for folder, _ in distribution_folders(entry):
+            info = os.path.join(entry, folder)
+            records = scan_distribution(info, group, host=host, host_version=host_version)
+            found.append((canonical_name(folder), info, records or []))
+    return [record for record, _ in combine(found, reserved)]
 
 
-def _incompatibility(dist: importlib.metadata.Distribution, host: str, version: str) -> str | None:
-    """Return why ``dist`` cannot run on host ``version``, or None if it can (or says nothing)."""
-    for text in dist.requires or ():
+def _target(value: str) -> tuple[str, str | None]:
+    """Return (``module:attr`` of an entry point's value, why it is unusable or None).
+
+    Extras (``mod:attr [cli]``) only matter to installers: they are dropped, so the target
+    resolves like any other.
+    """
+    module, _, attribute = value.partition("[")[0].partition(":")
+    module, attribute = module.strip(), attribute.strip()
+    target = f"{module}:{attribute}" if attribute else module
+    parts = module.split(".") + (attribute.split(".") if attribute else [])
+    if not all(part.isidentifier() for part in parts):
+        return target, f"its target {value!r} is not 'module:attribute'"
+    return target, None
+
+
+def _incompatibility(requires: Iterable[str], host: str, version: str) -> str | None:
+    """Return why a plugin requiring ``requires`` cannot run on host ``version``, or None."""
+    mentions = [text for text in requires if _requirement_name(text) == host]
+    if not mentions:
+        return None  # the common case, decided without importing packaging
+    from packaging.markers import InvalidMarker, UndefinedEnvironmentName
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.version import InvalidVersion, Version
+
+    for text in mentions:
         try:
             requirement = Requirement(text)
-        except InvalidRequirement:
-            continue
-        if canonicalize_name(requirement.name) != host or not requirement.specifier:
-            continue
-        try:
             if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
                 continue
-        except (InvalidMarker, UndefinedEnvironmentName):
-            continue
-        try:
             satisfied = requirement.specifier.contains(Version(version), prereleases=True)
-        except InvalidVersion:
+        except (InvalidRequirement, InvalidMarker, UndefinedEnvironmentName, InvalidVersion):
             continue
         if not satisfied:
             return (
@@ -137,46 +209,24 @@ def _incompatibility(dist: importlib.metadata.Distribution, host: str, version: 
     return None
 
 
-def _corrupt_metadata(dist: importlib.metadata.Distribution, group: str) -> list[PluginRecord]:
-    """Report a distribution without a Name when its entry points mention ``group``."""
-    where = str(dist.locate_file(""))
-    text = _read(dist, "entry_points.txt")
-    if f"[{group}]" not in text:
-        return []
-    return [
-        PluginRecord(
-            f"<corrupt in {where}>",
-            "",
-            _UNKNOWN,
-            _UNKNOWN,
-            verdict=Verdict.CORRUPT,
-            reason=f"a distribution in {where} declares {group} plugins but its METADATA has no "
-            "Name; reinstall it or delete its .dist-info folder",
-        )
-    ]
+def _requirement_name(text: str) -> str:
+    """Return the canonical project name a ``Requires-Dist`` value starts with."""
+    end = len(text)
+    for stop in " ;<>=!~[(@":
+        found = text.find(stop)
+        if 0 <= found < end:
+            end = found
+    return normalize(text[:end])
 
 
-def _corrupt_entry_points(
-    dist: importlib.metadata.Distribution, group: str, name: str, version: str
-) -> list[PluginRecord]:
-    """Report a distribution whose entry_points.txt mentions ``group`` but does not parse."""
-    if f"[{group}" not in _read(dist, "entry_points.txt"):
-        return []
-    return [
-        PluginRecord(
-            f"<corrupt {name}>",
-            "",
-            name,
-            version,
-            verdict=Verdict.CORRUPT,
-            reason=f"the entry_points.txt of {name} {version} is corrupt; reinstall the "
-            "distribution",
-        )
-    ]
-
-
-def _read(dist: importlib.metadata.Distribution, filename: str) -> str:
-    try:
-        return dist.read_text(filename) or ""
-    except (OSError, UnicodeDecodeError):
-        return ""
+def _corrupt(label: str, info: str, problem: str) -> PluginRecord:
+    """Return the record reporting a distribution whose metadata cannot be read."""
+    return PluginRecord(
+        f"<corrupt {label}>",
+        "",
+        label,
+        _UNKNOWN,
+        verdict=Verdict.CORRUPT,
+        reason=f"the distribution in {info} is corrupt: {problem}; reinstall it or delete "
+        "that folder",
+    )

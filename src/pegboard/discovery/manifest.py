@@ -1,23 +1,44 @@
 """The on-disk cache of a host's plugin records, so warm starts never scan metadata.
 
-Freshness is one ``os.stat`` per ``sys.path`` entry: installing, reinstalling or removing a
-distribution adds or removes a ``*.dist-info`` folder, which changes its parent folder's
-``st_mtime_ns`` (and a replaced folder or zip changes ``st_ino``). Times are kept as integer
-nanoseconds: rounding them (to seconds, or to floats) would let a reinstall within the same
-second serve stale entry points.
+What the host asks, each answered from as little of the file as possible:
 
-The file is JSON (one row per plugin, see ``PluginRecord.to_row``) written by atomic replace,
-so concurrent writers leave one complete file. A missing, truncated, corrupt, foreign or stale
-file is rebuilt, never trusted and never a crash.
+- ``Manifest(path, host_key, scanner).load()``: check freshness (one ``os.stat`` per
+  ``sys.path`` entry plus one per editable plugin) and rescan what changed;
+- ``help_rows()``: ``(name, text, kind, groups)`` of each usable plugin, for ``--help`` and
+  completion (``text`` is the learnt help, else the distribution's Summary; ``kind`` is None
+  until the plugin is learnt); parses one compact line of the file;
+- ``record(name)``: one record, parsed from its own line, so running one plugin's command
+  costs the same with 10 or 2 000 plugins installed;
+- ``unlearnt()``, ``implementers(hook)``, ``contributors(group)``: plugin names from a small
+  index, so a command finds its observers without reading every record;
+- ``records`` / ``by_name``: every record (management commands), parsed on first use;
+- ``learn(updates)``: store what loading revealed (help, hooks, kind).
+
+Freshness. Installing, reinstalling or removing a distribution adds or removes a
+``*.dist-info`` folder, which changes its parent folder's ``st_mtime_ns`` (a replaced folder
+or zip changes ``st_ino``). Times are integer nanoseconds: rounding them would let a
+reinstall within the same second serve stale entry points. Each ``sys.path`` entry has its
+own section listing its metadata folders with their stamps, so a change rescans only the
+changed entries, and in them only the new or changed folders; a reinstall at the same version
+makes a new folder, so what was learnt about it is dropped and learnt again.
+
+The file: five lines (header, help rows, index, per-folder sections, then one line per record
+keyed by its JSON-encoded name), written by atomic replace so concurrent writers leave one
+complete file. A missing, truncated, corrupt, foreign, oversized or non-regular file (a FIFO)
+is rebuilt or ignored, never trusted, never waited on and never a crash. Manifests unused for
+30 days are deleted at the next cold build.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import stat
 import sys
+import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Final
 
 from pegboard._log import get_logger
@@ -26,22 +47,35 @@ from pegboard.discovery.records import PluginRecord
 
 logger = get_logger(__name__)
 
-SCHEMA: Final = 2
+SCHEMA: Final = 3
 """Bumped whenever the file's shape changes; other schemas are rebuilt."""
 
-Fingerprint = list[list[Any]]
+MAX_BYTES: Final = 64 << 20
+"""A manifest larger than this is not read (2 000 plugins take well under 1 MB)."""
+
+UNUSED_SECONDS: Final = 30 * 86400
+"""Manifests not used for this long are deleted at the next cold build."""
+
+_TOUCH_SECONDS: Final = 86400
+"""A warm start marks its manifest as used at most this often (one ``utime`` a day)."""
+
+HelpRow = tuple[str, str, "str | None", tuple[str, ...]]
+"""``(name, help or Summary, kind or None if not learnt, command groups)``."""
+
+Stamp = list[Any]
+"""``[entry, st_mtime_ns, st_ino]`` of a ``sys.path`` entry (``None`` twice if missing)."""
 
 
-def fingerprint(path: Iterable[str]) -> Fingerprint:
-    """Return ``[entry, st_mtime_ns, st_ino]`` for each path entry (``None`` if missing)."""
-    stamps: Fingerprint = []
+def fingerprint(path: Iterable[str]) -> list[Stamp]:
+    """Return the stamp of each path entry."""
+    stamps: list[Stamp] = []
     for entry in path:
         try:
-            stat = os.stat(entry or ".")
+            found = os.stat(entry or ".")
         except OSError:
             stamps.append([entry, None, None])
         else:
-            stamps.append([entry, stat.st_mtime_ns, stat.st_ino])
+            stamps.append([entry, found.st_mtime_ns, found.st_ino])
     return stamps
 
 
@@ -58,110 +92,529 @@ def manifest_path(cache_dir: str, group: str, sys_path: list[str] | None = None)
     return os.path.join(cache_dir, f"manifest-{group}-{key:08x}.json")
 
 
-class Manifest:
-    """Plugin records of one host, persisted in ``path``.
+class Scanner:
+    """The discovery rules of one host: which group, which host version, which names reserved.
 
-    ``host_key`` (host name, host version, API version) is stored with the records; a file
-    written for another key is stale, because compatibility verdicts depend on it.
+    The manifest calls :meth:`scan` for each new or changed metadata folder and
+    :meth:`combine` over all of them; both are in :mod:`pegboard.discovery.entrypoints`,
+    imported only when something changed.
     """
 
-    def __init__(self, path: str, host_key: list[str], *, sys_path: list[str] | None = None):
+    __slots__ = ("group", "host_distribution", "host_version", "reserved")
+
+    def __init__(
+        self,
+        group: str,
+        *,
+        host_distribution: str,
+        host_version: str,
+        reserved: Collection[str] = (),
+    ) -> None:
+        self.group = group
+        self.host_distribution = host_distribution
+        self.host_version = host_version
+        self.reserved = frozenset(reserved)
+
+
+class Manifest:
+    """Plugin records of one host, persisted in ``path`` (see the module's docstring).
+
+    ``host_key`` (host name, host version, API version, reserved names) is stored with the
+    records; a file written for another key is rebuilt from scratch, because verdicts depend
+    on it.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        host_key: list[str],
+        scanner: Scanner,
+        *,
+        sys_path: list[str] | None = None,
+    ) -> None:
         self.path = path
         self.host_key = host_key
+        self.scanner = scanner
         self._sys_path = sys_path if sys_path is not None else sys.path
-        self.records: list[PluginRecord] = []
-        """Every record, in name order; a name may appear twice (a duplicate, refused)."""
-        self.by_name: dict[str, PluginRecord] = {}
-        """The record that owns each name: the usable one where there is one."""
         self.rebuilt = False
+        """Whether :meth:`load` had to scan (all or part of) the environment."""
+        self._stamps: list[Stamp] = []
+        self._lines: list[str] = ["", "[]", "{}", "{}", ""]
+        self._pairs: list[tuple[PluginRecord, str]] | None = None
+        self._by_name: dict[str, PluginRecord] | None = None
+        self._help: list[HelpRow] | None = None
+        self._index: dict[str, Any] | None = None
 
-    def load(self, rebuild: Callable[[], list[PluginRecord]]) -> list[PluginRecord]:
-        """Return records from the file if it is fresh, else from ``rebuild()`` (then saved).
+    # -- reading ---------------------------------------------------------------------------
 
-        Facts learnt about a plugin (help, hooks) carry over a rebuild when the plugin's
-        name, target, distribution and version are unchanged.
-        """
+    def load(self) -> Manifest:
+        """Read the file if it is fresh, else rescan what changed and save; return self."""
+        lines = _read_lines(self.path)
+        header = _header(lines, self.host_key)
+        if header is not None and self._is_fresh(header):
+            assert lines is not None
+            self._stamps = header["paths"]
+            self._lines = lines
+            return self
+        self._rescan(lines if header is not None else None)
+        return self
+
+    def _is_fresh(self, header: dict[str, Any]) -> bool:
         stamps = fingerprint(self._sys_path)
-        fresh, previous = self._read(stamps)
-        if fresh:
-            self._set(previous)
-            return self.records
-        learnt = {r.identity: r for r in previous if r.learnt}
-        records: list[PluginRecord] = []
-        for record in rebuild():
-            old = learnt.get(record.identity)
-            # A failure may have been fixed by whatever changed the path: learn it again.
-            if record.usable and old is not None and old.hooks is not None and old.kind != "failed":
-                records.append(
-                    record.learn(
-                        help=old.help,
-                        hooks=old.hooks,
-                        kind=old.kind or "",
-                        groups=old.groups,
-                        import_seconds=old.import_seconds,
-                    )
-                )
-            else:
-                records.append(record)
-        self._set(records)
+        if header["paths"] != stamps:
+            return False
+        for source, mtime_ns in header["editable"]:
+            try:
+                if os.stat(source).st_mtime_ns != mtime_ns:
+                    return False
+            except OSError:
+                return False
+        return True
+
+    def help_rows(self) -> list[HelpRow]:
+        """Return what ``--help`` shows of each usable plugin, in name order."""
+        if self._help is None:
+            try:
+                self._help = _help_rows(json.loads(self._lines[1]))
+            except (ValueError, TypeError, RecursionError) as exc:
+                self._recover(exc)
+                self._help = _help_rows(json.loads(self._lines[1]))
+        return self._help
+
+    def record(self, name: str) -> PluginRecord | None:
+        """Return the record owning plugin name ``name`` (the usable one if any), or None."""
+        if self._by_name is not None:
+            return self._by_name.get(name)
+        rows = self._lines[4]
+        key = json.dumps(name) + "\t"
+        at = 0 if rows.startswith(key) else rows.find("\n" + key) + 1
+        if at == 0 and not rows.startswith(key):
+            return None
+        end = rows.find("\n", at)
+        try:
+            return _parse_line(rows[at : end if end >= 0 else len(rows)])[0]
+        except (ValueError, TypeError, KeyError, RecursionError) as exc:
+            self._recover(exc)
+            return self.by_name.get(name)
+
+    def unlearnt(self) -> list[str]:
+        """Return the usable plugins whose help, hooks and kind are not known yet."""
+        names: list[str] = self._index_part("unlearnt", list)
+        return names
+
+    def implementers(self, hook: str) -> list[str]:
+        """Return the usable plugins known to implement ``hook``."""
+        table: dict[str, list[str]] = self._index_part("hooks", dict)
+        return table.get(hook, [])
+
+    def contributors(self, group: str | None = None) -> dict[str, list[str]]:
+        """Return command group → the usable plugins adding subcommands to it."""
+        table: dict[str, list[str]] = self._index_part("groups", dict)
+        return table if group is None else {group: table[group]} if group in table else {}
+
+    def _index_part(self, key: str, kind: type) -> Any:
+        if self._index is None:
+            try:
+                self._index = _index(json.loads(self._lines[2]))
+            except (ValueError, TypeError, RecursionError) as exc:
+                self._recover(exc)
+                self._index = _index(json.loads(self._lines[2]))
+        value = self._index.get(key)
+        return value if isinstance(value, kind) else kind()
+
+    @property
+    def records(self) -> list[PluginRecord]:
+        """Every record, usable or not, in name order (a name may appear twice)."""
+        return [record for record, _ in self._all()]
+
+    @property
+    def by_name(self) -> dict[str, PluginRecord]:
+        """The record that owns each name: the usable one where there is one."""
+        if self._by_name is None:
+            owners: dict[str, PluginRecord] = {}
+            for record, _ in self._all():
+                owners.setdefault(record.name, record)
+            self._by_name = owners
+        return self._by_name
+
+    def _all(self) -> list[tuple[PluginRecord, str]]:
+        if self._pairs is None:
+            try:
+                self._pairs = _parse_records(self._lines[4])
+            except (ValueError, TypeError, KeyError, RecursionError) as exc:
+                self._recover(exc)
+                self._pairs = _parse_records(self._lines[4])
+        return self._pairs
+
+    def _recover(self, exc: BaseException) -> None:
+        """Rebuild from scratch after finding a damaged part of a file that looked fresh."""
+        logger.info("manifest %s is corrupt (%s); rebuilding it", self.path, exc)
+        self._rescan(None)
+
+    # -- scanning --------------------------------------------------------------------------
+
+    def _rescan(self, previous: list[str] | None) -> None:
+        """Scan the entries and folders that changed since ``previous`` (all if None); save."""
+        from pegboard.discovery.entrypoints import canonical_name, combine
+
+        stamps = fingerprint(self._sys_path)
+        old_sections, old_pairs = _previous(previous)
+        if previous is None:
+            _prune(os.path.dirname(self.path), keep=self.path)
+        sections: dict[str, dict[str, list[Any]]] = {}
+        changed: set[str] = set()  # metadata folders scanned again, or edited (editable)
+        found = []
+        old_stamps = {stamp[0]: stamp for stamp in _stamps_of(previous)}
+        for stamp in stamps:
+            entry = stamp[0]
+            if entry in sections:
+                continue
+            old_section = old_sections.get(entry)
+            unchanged = old_section if old_stamps.get(entry) == stamp else None
+            section = sections[entry] = self._section(entry, old_section, unchanged)
+            for folder, (_, _, rows, _, fresh) in section.items():
+                info = os.path.join(entry, folder)
+                if fresh:
+                    changed.add(info)
+                records = [PluginRecord.from_row(row) for row in rows] if rows else []
+                found.append((canonical_name(folder), info, records))
+        learnt = {
+            (info, record.identity): record
+            for record, info in old_pairs
+            if record.learnt and record.kind not in _RETRY and info not in changed
+        }
+        pairs = []
+        for record, info in combine(found, self.scanner.reserved):
+            old = learnt.get((info, record.identity)) if record.usable else None
+            pairs.append((record if old is None else _carry(record, old), info))
+        # The sections are stored without the "fresh" flag used above.
+        for section in sections.values():
+            for folder, value in section.items():
+                section[folder] = value[:4]
+        self._stamps = stamps
         self.rebuilt = True
-        self._write(stamps)
-        return self.records
+        self._set(pairs, json.dumps(sections, separators=(",", ":")))
+        self._write()
 
-    def _set(self, records: list[PluginRecord]) -> None:
-        self.records = records
-        self.by_name = {}
-        for record in records:
-            current = self.by_name.get(record.name)
-            if current is None or (record.usable and not current.usable):
-                self.by_name[record.name] = record
+    def _section(
+        self,
+        entry: str,
+        old: dict[str, list[Any]] | None,
+        unchanged: dict[str, list[Any]] | None,
+    ) -> dict[str, list[Any]]:
+        """Return ``entry``'s folders as ``name → [mtime_ns, ino, rows, sources, fresh]``.
 
-    def learn(self, updates: dict[str, PluginRecord]) -> None:
-        """Replace the records of the names in ``updates`` and save if anything changed."""
-        records = [updates.get(r.name, r) if r.usable else r for r in self.records]
-        if records == self.records:
+        ``old`` is the entry's section in the older file; ``unchanged`` is the same when the
+        entry itself did not change, so its folders are known without a listing. A folder
+        is read again when it is new, replaced, or editable with an edited source file.
+        """
+        from pegboard.discovery.entrypoints import distribution_folders
+
+        section: dict[str, list[Any]] = {}
+        if unchanged is not None:
+            listing = [(folder, value[0], value[1]) for folder, value in unchanged.items()]
+        else:
+            listing = [(f, st.st_mtime_ns, st.st_ino) for f, st in distribution_folders(entry)]
+        old = old or {}
+        for folder, mtime_ns, inode in listing:
+            value = old.get(folder)
+            if (
+                value is not None
+                and value[:2] == [mtime_ns, inode]
+                and all(_mtime(source) == stamp for source, stamp in value[3])
+            ):
+                section[folder] = [*value[:4], False]
+            else:
+                section[folder] = self._scan(entry, folder, mtime_ns, inode)
+        return section
+
+    def _scan(self, entry: str, folder: str, mtime_ns: int, inode: int) -> list[Any]:
+        """Read one metadata folder: ``[mtime_ns, ino, rows, editable sources, True]``."""
+        from pegboard.discovery.editable import is_editable, module_file
+        from pegboard.discovery.entrypoints import normalize, scan_distribution
+
+        info = os.path.join(entry, folder)
+        scanner = self.scanner
+        records = scan_distribution(
+            info,
+            scanner.group,
+            host=normalize(scanner.host_distribution),
+            host_version=scanner.host_version,
+        )
+        if not records:
+            return [mtime_ns, inode, None, [], True]
+        sources = []
+        if is_editable(info):
+            for record in records:
+                source = module_file(record.target) if record.usable else None
+                if source is not None:
+                    sources.append([source, _mtime(source)])
+        return [mtime_ns, inode, [record.to_row() for record in records], sources, True]
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def learn(self, updates: Mapping[str, PluginRecord]) -> None:
+        """Replace the usable records named in ``updates``; save if anything changed.
+
+        The file keeps the path stamps taken when its records were read, not fresh ones:
+        a plugin installed since then must still make the next start rescan.
+        """
+        if all(self.record(name) == update for name, update in updates.items()):
+            return  # the common case, decided without parsing every record
+        pairs = self._all()
+        new = [
+            (updates.get(record.name, record) if record.usable else record, info)
+            for record, info in pairs
+        ]
+        if new == pairs:
             return
-        self._set(records)
-        self._write(fingerprint(self._sys_path))
+        self._set(new, self._lines[3])
+        self._write()
 
-    def _read(self, stamps: Fingerprint) -> tuple[bool, list[PluginRecord]]:
-        """Return (whether the file is fresh, its records); ([], False) if unusable."""
-        try:
-            with open(self.path, encoding="utf-8") as stream:
-                data = json.load(stream)
-        except FileNotFoundError:
-            return False, []
-        except (OSError, ValueError) as exc:
-            logger.info("manifest %s is unreadable (%s); rebuilding it", self.path, exc)
-            return False, []
-        if (
-            not isinstance(data, dict)
-            or data.get("schema") != SCHEMA
-            or data.get("pegboard") != __version__
-            or data.get("host") != self.host_key
-            or not isinstance(data.get("plugins"), list)
-        ):
-            logger.info("manifest %s is from another version or host; rebuilding it", self.path)
-            return False, []
-        try:
-            records = [PluginRecord.from_row(row) for row in data["plugins"]]
-        except (KeyError, TypeError, ValueError) as exc:
-            logger.info("manifest %s is corrupt (%s); rebuilding it", self.path, exc)
-            return False, []
-        return data.get("fingerprint") == stamps, records
-
-    def _write(self, stamps: Fingerprint) -> None:
-        from pegboard.discovery.atomic import write_atomic
-
-        data = {
+    def _set(self, pairs: list[tuple[PluginRecord, str]], sections: str) -> None:
+        """Make ``pairs`` the records, rendering every line of the file from them."""
+        self._pairs = pairs
+        self._by_name = None
+        owners: dict[str, PluginRecord] = {}
+        for record, _ in pairs:
+            owners.setdefault(record.name, record)
+        usable = [record for record in owners.values() if record.usable]
+        help_rows = [
+            [r.name, (r.help if r.learnt else r.summary) or "", r.kind, " ".join(r.groups)]
+            for r in usable
+        ]
+        hooks: dict[str, list[str]] = {}
+        groups: dict[str, list[str]] = {}
+        for record in usable:
+            for hook in record.hooks or ():
+                hooks.setdefault(hook, []).append(record.name)
+            for group in record.groups:
+                groups.setdefault(group, []).append(record.name)
+        index = {"unlearnt": [r.name for r in usable if not r.learnt], "hooks": hooks}
+        index["groups"] = groups
+        sources = [
+            [source, mtime_ns]
+            for section in json.loads(sections).values()
+            for value in section.values()
+            for source, mtime_ns in value[3]
+        ]
+        header = {
             "schema": SCHEMA,
             "pegboard": __version__,
             "host": self.host_key,
-            "fingerprint": stamps,
-            "plugins": [record.to_row() for record in self.records],
+            "paths": self._stamps,
+            "editable": sources,
         }
+        compact = {"separators": (",", ":")}
+        self._lines = [
+            json.dumps(header, **compact),  # type: ignore[arg-type]
+            json.dumps(help_rows, **compact),  # type: ignore[arg-type]
+            json.dumps(index, **compact),  # type: ignore[arg-type]
+            sections,
+            "\n".join(
+                f"{json.dumps(record.name)}\t{json.dumps(info)}\t"
+                + json.dumps(record.to_row(), separators=(",", ":"))
+                for record, info in pairs
+            ),
+        ]
+        self._help = None
+        self._index = None
+
+    def _write(self) -> None:
+        from pegboard.discovery.atomic import write_atomic
+
         try:
-            write_atomic(self.path, json.dumps(data, separators=(",", ":")))
+            write_atomic(self.path, "\n".join(self._lines))
         except OSError as exc:
             # A read-only cache costs speed, not correctness: carry on uncached.
             logger.info("cannot write manifest %s: %s", self.path, exc)
+
+
+_RETRY: Final = frozenset({"failed"})
+"""Learnt kinds dropped by any rescan: whatever changed the path may have fixed the plugin."""
+
+
+def _carry(record: PluginRecord, old: PluginRecord) -> PluginRecord:
+    """Return ``record`` with the facts learnt about the same plugin before a rescan."""
+    return record.learn(
+        help=old.help,
+        hooks=old.hooks or (),
+        kind=old.kind or "",
+        failure=old.failure,
+        groups=old.groups,
+        import_seconds=old.import_seconds,
+    )
+
+
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _read_lines(path: str) -> list[str] | None:
+    """Return the five lines of the file at ``path``, or None if it is not a usable manifest.
+
+    Opened non-blocking and checked with ``fstat`` before reading, so a FIFO (or a device)
+    at the path is never waited on, and an oversized file is never read.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode) or found.st_size > MAX_BYTES:
+            logger.info("manifest %s is not a regular file of sane size; ignoring it", path)
+            return None
+        chunks = []
+        while chunk := os.read(fd, max(found.st_size, 1 << 16)):
+            chunks.append(chunk)
+        if time.time() - found.st_mtime > _TOUCH_SECONDS:
+            _touch(fd)  # marks it as used, so it is not pruned
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        lines = b"".join(chunks).decode("utf-8").split("\n", 4)
+    except UnicodeDecodeError:
+        return None
+    return lines if len(lines) == 5 else None
+
+
+def _touch(fd: int) -> None:
+    # A read-only cache may be pruned one day, and rebuilt then.
+    with contextlib.suppress(OSError, NotImplementedError):
+        os.utime(fd)
+
+
+def _header(lines: list[str] | None, host_key: list[str]) -> dict[str, Any] | None:
+    """Return the header of ``lines`` if it is this host's and well formed, else None."""
+    if lines is None:
+        return None
+    try:
+        header = json.loads(lines[0])
+    except (ValueError, RecursionError):
+        return None
+    if (
+        not isinstance(header, dict)
+        or header.get("schema") != SCHEMA
+        or header.get("pegboard") != __version__
+        or header.get("host") != host_key
+        or not isinstance(header.get("paths"), list)
+        or not _pairs_list(header.get("editable"))
+    ):
+        return None
+    return header
+
+
+def _pairs_list(value: object) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) for item in value
+    )
+
+
+def _stamps_of(lines: list[str] | None) -> list[Stamp]:
+    """Return the path stamps in the header of an older file (one already validated)."""
+    if lines is None:
+        return []
+    paths = json.loads(lines[0])["paths"]
+    return [stamp for stamp in paths if isinstance(stamp, list) and len(stamp) == 3]
+
+
+def _previous(
+    lines: list[str] | None,
+) -> tuple[dict[str, dict[str, list[Any]]], list[tuple[PluginRecord, str]]]:
+    """Return the per-entry sections and the records of an older file, or empty ones.
+
+    Anything malformed in them makes the whole older file worthless: start from scratch.
+    """
+    if lines is None:
+        return {}, []
+    try:
+        sections = json.loads(lines[3])
+        if not isinstance(sections, dict):
+            raise TypeError("sections are not an object")
+        for section in sections.values():
+            for value in section.values():
+                _check_section_value(value)
+        return sections, _parse_records(lines[4])
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        logger.info("manifest sections are corrupt (%s); scanning everything", exc)
+        return {}, []
+
+
+def _check_section_value(value: object) -> None:
+    """Raise unless ``value`` is ``[mtime_ns, ino, rows or null, [[source, mtime_ns], ...]]``."""
+    if not (
+        isinstance(value, list)
+        and len(value) == 4
+        and type(value[0]) is int
+        and type(value[1]) is int
+        and (value[2] is None or isinstance(value[2], list))
+        and _pairs_list(value[3])
+    ):
+        raise TypeError(f"malformed folder entry {value!r}")
+    for row in value[2] or ():
+        PluginRecord.from_row(row)
+
+
+def _parse_line(line: str) -> tuple[PluginRecord, str]:
+    name, info, row = line.split("\t")
+    record = PluginRecord.from_row(json.loads(row))
+    origin = json.loads(info)
+    if json.loads(name) != record.name or not isinstance(origin, str):
+        raise ValueError(f"mislabelled record line {line!r}")
+    return record, origin
+
+
+def _parse_records(text: str) -> list[tuple[PluginRecord, str]]:
+    return [_parse_line(line) for line in text.split("\n")] if text else []
+
+
+_HELP_TYPES: Final = frozenset((str, str, kind, str) for kind in (str, type(None)))
+
+
+def _help_rows(data: object) -> list[HelpRow]:
+    if not isinstance(data, list):
+        raise TypeError("help rows are not a list")
+    rows: list[HelpRow] = []
+    for row in data:
+        if type(row) is not list or tuple(map(type, row)) not in _HELP_TYPES:
+            raise TypeError(f"malformed help row {row!r}")
+        rows.append((row[0], row[1], row[2], tuple(row[3].split())))
+    return rows
+
+
+def _index(data: object) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise TypeError("the index is not an object")
+    names = data.get("unlearnt")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise TypeError("malformed list of unlearnt plugins")
+    for key in ("hooks", "groups"):
+        table = data.get(key)
+        if not isinstance(table, dict) or not all(
+            isinstance(v, list) and all(isinstance(n, str) for n in v) for v in table.values()
+        ):
+            raise TypeError(f"malformed {key} table")
+    return data
+
+
+def _prune(folder: str, *, keep: str) -> None:
+    """Delete the manifests in ``folder`` unused for :data:`UNUSED_SECONDS` (one listing)."""
+    limit = time.time() - UNUSED_SECONDS
+    try:
+        with os.scandir(folder) as listing:
+            for item in listing:
+                if not (item.name.startswith("manifest-") and item.name.endswith(".json")):
+                    continue
+                try:
+                    if item.path != keep and item.stat(follow_symlinks=False).st_mtime < limit:
+                        os.unlink(item.path)
+                except OSError:
+                    continue
+    except OSError:
+        return

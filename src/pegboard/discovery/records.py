@@ -37,6 +37,7 @@ _FIELDS: Final = (
     "failure",
     "groups",
     "import_seconds",
+    "summary",
 )
 
 
@@ -49,7 +50,8 @@ class PluginRecord:
     ``command`` (a Click command), ``typer``, ``plugin`` (an object with a command), ``hooks``
     (an object without one), ``failed`` or ``incompatible`` (``failure`` says why).
     ``groups`` are the command groups the plugin adds subcommands to with ``command_group``;
-    ``import_seconds`` is how long its first import took (learnt with the rest).
+    ``import_seconds`` is how long its first import took (learnt with the rest);
+    ``summary`` is the distribution's one-line Summary, what help shows until it is learnt.
 
     Records are treated as immutable (``refuse`` and ``learn`` return copies). A plain class
     with slots, not a dataclass: warm starts build hundreds of records, and importing
@@ -74,6 +76,7 @@ class PluginRecord:
         failure: str | None = None,
         groups: tuple[str, ...] = (),
         import_seconds: float | None = None,
+        summary: str | None = None,
     ) -> None:
         self.name = name
         self.target = target
@@ -87,6 +90,7 @@ class PluginRecord:
         self.failure = failure
         self.groups = groups
         self.import_seconds = import_seconds
+        self.summary = summary
 
     def _values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, field) for field in _FIELDS)
@@ -186,6 +190,7 @@ class PluginRecord:
             failure=row[9],
             groups=tuple(row[10].split()),
             import_seconds=row[11],
+            summary=row[12],
         )
 
 
@@ -198,6 +203,7 @@ _ROW_TYPES: Final = frozenset(
         *(_OPTIONAL_TEXT,) * 5,  # reason, help, hooks, kind, failure
         _TEXT,  # groups
         (float, int, type(None)),  # import_seconds
+        _OPTIONAL_TEXT,  # summary
     )
 )
 """Every allowed sequence of value types in a manifest row."""

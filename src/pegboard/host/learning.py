@@ -53,7 +53,12 @@ def learn(
 
 
 def learn_in_child(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """Import one plugin into a scratch registry and report its facts (runs in the child)."""
+    """Import one plugin into a scratch registry and report its facts (runs in the child).
+
+    No bytecode is written: learning must not change the folders whose stamps tell the
+    manifest that something was installed.
+    """
+    sys.dont_write_bytecode = True
     from pegboard.discovery.records import PluginRecord
     from pegboard.hooks.registry import Registry
     from pegboard.host.config import HostIdentity
