@@ -156,15 +156,29 @@ def test_no_plugins_and_allow_list(host: Host, site: SiteDir) -> None:
     assert "beta" in only
     assert "alpha" not in only
     refused = run(host, "alpha", env={"TESTHOST_PLUGINS": "beta"})
-    assert refused.exit_code == 1
-    assert "disabled or not selected" in refused.output
+    assert refused.exit_code == 3
+    assert refused.output.splitlines() == [
+        "Error: Plugin 'alpha' is not loaded: it is not in TESTHOST_PLUGINS, the only plugins "
+        "this run may load.",
+        "Add it to TESTHOST_PLUGINS, or unset the variable.",
+    ]
+    switched_off = run(host, "--no-plugins", "alpha")
+    assert switched_off.exit_code == 3
+    assert "plugins are off for this run (--no-plugins or TESTHOST_NO_PLUGINS)" in (
+        switched_off.output
+    )
 
 
 def test_disabled_plugins_are_not_offered(host: Host, site: SiteDir) -> None:
     add_command(site, "alpha")
     assert run(host, "plugins", "disable", "alpha").exit_code == 0
     assert "alpha" not in run(host, "--help").output
-    assert run(host, "alpha").exit_code == 1
+    refused = run(host, "alpha")
+    assert refused.exit_code == 3
+    assert refused.output.splitlines() == [
+        "Error: Plugin 'alpha' is not loaded: it is disabled.",
+        "Run `testhost plugins enable alpha` to enable it.",
+    ]
     assert run(host, "plugins", "enable", "alpha").exit_code == 0
     assert run(host, "alpha").output == "alpha ran\n"
 

@@ -14,6 +14,7 @@ from pegboard._version import __version__
 
 if TYPE_CHECKING:
     from pegboard._errors import (
+        CommandNotFoundError,
         HookCallError,
         HookNotFoundError,
         InstallError,
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
         InvalidTransitionError,
         NameConflictError,
         PegboardError,
+        PluginDisabledError,
         PluginLoadError,
         PluginNotFoundError,
         PluginRejectedError,
@@ -41,6 +43,7 @@ __all__ = [
     "POST_EXECUTE",
     "PRE_EXECUTE",
     "TRANSITIONS",
+    "CommandNotFoundError",
     "CoreSpec",
     "HookCallError",
     "HookNotFoundError",
@@ -53,6 +56,7 @@ __all__ = [
     "MemorySink",
     "NameConflictError",
     "PegboardError",
+    "PluginDisabledError",
     "PluginLoadError",
     "PluginNotFoundError",
     "PluginRejectedError",
@@ -73,6 +77,7 @@ _HOMES: Final = {
     "POST_EXECUTE": "pegboard.hooks.names",
     "PRE_EXECUTE": "pegboard.hooks.names",
     "TRANSITIONS": "pegboard.hooks.lifecycle",
+    "CommandNotFoundError": "pegboard._errors",
     "CoreSpec": "pegboard.hooks.specs",
     "HookCallError": "pegboard._errors",
     "HookNotFoundError": "pegboard._errors",
@@ -86,6 +91,7 @@ _HOMES: Final = {
     "MemorySink": "pegboard.hooks.telemetry",
     "NameConflictError": "pegboard._errors",
     "PegboardError": "pegboard._errors",
+    "PluginDisabledError": "pegboard._errors",
     "PluginLoadError": "pegboard._errors",
     "PluginNotFoundError": "pegboard._errors",
     "PluginRejectedError": "pegboard._errors",

@@ -5,6 +5,8 @@ Every error pegboard raises on purpose is a :class:`PegboardError`. Each one car
 short lines and choose an exit code without parsing messages::
 
     PegboardError
+    ├── CommandNotFoundError           no built-in or plugin command of that name
+    ├── PluginDisabledError            the plugin is switched off for this run
     ├── RegistryError
     │   ├── PluginNotFoundError        (also a KeyError)
     │   ├── NameConflictError
@@ -52,13 +54,34 @@ class PluginNotFoundError(RegistryError, KeyError):
 
     def __init__(self, name: str, suggestions: Iterable[str] = (), *, hint: str | None = None):
         self.suggestions = tuple(suggestions)
-        message = f"No plugin named {name!r}."
-        if self.suggestions:
-            message += " Did you mean " + " or ".join(repr(s) for s in self.suggestions) + "?"
+        message = f"No plugin named {name!r}.{_did_you_mean(self.suggestions)}"
         super().__init__(message, plugin=name, hint=hint)
 
     # KeyError.__str__ would wrap the message in quotes.
     __str__ = PegboardError.__str__
+
+
+class CommandNotFoundError(PegboardError):
+    """No command of that name: neither one of the host's own nor a plugin's.
+
+    ``suggestions`` holds close command names, best first.
+    """
+
+    def __init__(self, name: str, suggestions: Iterable[str] = (), *, hint: str | None = None):
+        self.command = name
+        self.suggestions = tuple(suggestions)
+        super().__init__(f"No such command {name!r}.{_did_you_mean(self.suggestions)}", hint=hint)
+
+
+class PluginDisabledError(PegboardError):
+    """The plugin is installed but may not load in this run (disabled, or not selected)."""
+
+
+def _did_you_mean(suggestions: tuple[str, ...]) -> str:
+    """Return the " Did you mean …?" sentence for ``suggestions``, or nothing."""
+    if not suggestions:
+        return ""
+    return " Did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
 
 
 class NameConflictError(RegistryError):

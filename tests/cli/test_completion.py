@@ -6,6 +6,7 @@ import pytest
 
 from conftest import SiteDir
 from pegboard.cli import cli as pegboard_cli
+from pegboard.host.state import PluginStates
 
 from .conftest import Invoke, add_command_plugin, imported
 
@@ -41,24 +42,36 @@ def complete(invoke: Invoke, words: str, prog: str = "acmetest", **kwargs: objec
         **kwargs,
     )
     assert result.exit_code == 0, result.output
-    return [line.split(",", 1)[1] for line in result.stdout.splitlines()]
+    return [line.split(",", 1)[1] for line in result.stdout.splitlines() if line]
 
 
-@pytest.mark.parametrize("command", ["info", "enable", "disable"])
+@pytest.mark.parametrize(
+    ("command", "offered"),
+    [
+        ("info", ["broken", "hello", "helper", "old", "sleepy"]),
+        ("enable", ["gone", "sleepy"]),  # only disabled names, installed or not
+        ("disable", ["broken", "hello", "helper", "old"]),  # only enabled ones
+    ],
+)
 def test_plugin_names_complete_without_importing_plugins(
-    invoke: Invoke, installed: SiteDir, command: str
+    invoke: Invoke, installed: SiteDir, command: str, offered: list[str]
 ) -> None:
     add_command_plugin(installed, "helper")
-    assert complete(invoke, f"acmetest plugins {command} hel") == ["hello", "helper"]
-    assert complete(invoke, f"acmetest plugins {command} ") == [
-        "broken",
-        "hello",
-        "helper",
-        "old",
-        "sleepy",
+    PluginStates.for_host("acmetest").disable("gone")  # uninstalled while disabled
+    assert complete(invoke, f"acmetest plugins {command} ") == offered
+    assert complete(invoke, f"acmetest plugins {command} h") == [
+        name for name in offered if name.startswith("h")
     ]
     assert not imported("acmetest_hello")
     assert not imported("acmetest_helper")
+
+
+def test_enable_and_disable_offer_what_changed(invoke: Invoke, installed: SiteDir) -> None:
+    assert invoke("plugins", "disable", "hello").exit_code == 0
+    assert complete(invoke, "acmetest plugins enable ") == ["hello", "sleepy"]
+    assert "hello" not in complete(invoke, "acmetest plugins disable ")
+    assert invoke("plugins", "enable", "hello", "--").exit_code == 0
+    assert complete(invoke, "acmetest plugins enable ") == ["sleepy"]
 
 
 def test_pegboard_completes_its_own_plugin_names(invoke: Invoke, site: SiteDir) -> None:

@@ -39,6 +39,18 @@ def test_a_healthy_setup_exits_0(invoke: Invoke, site: SiteDir) -> None:
     assert "Host:        acmetest 1.0 (plugin API 1.0)" in text.stdout
 
 
+@pytest.mark.parametrize(("count", "shown"), [(0, "0 plugins"), (1, "1 plugin,"), (2, "2 plugins")])
+def test_the_plugin_count_is_pluralised(
+    invoke: Invoke, site: SiteDir, count: int, shown: str
+) -> None:
+    for name in ["alpha", "beta"][:count]:
+        add_command_plugin(site, name)
+    manifest_line = next(
+        line for line in invoke("doctor").stdout.splitlines() if line.startswith("Manifest:")
+    )
+    assert f"({shown}" in manifest_line
+
+
 def test_failed_and_refused_plugins_exit_1(invoke: Invoke, installed: SiteDir) -> None:
     result = invoke("doctor", "--format", "json")
     assert result.exit_code == 1

@@ -12,8 +12,7 @@ import pytest
 import yaml
 
 from conftest import SiteDir
-from pegboard._errors import PegboardError
-from pegboard.cli._output import STATES, colour, dump_yaml, plugin_state, short_reason, table
+from pegboard.cli._output import STATES, colour, plugin_state, short_reason, table
 from pegboard.discovery.records import PluginRecord, Verdict
 
 from .conftest import Invoke, add_command_plugin
@@ -85,16 +84,24 @@ def test_short_reason_drops_the_advice(reason: str | None, short: str | None) ->
 
 
 @pytest.mark.parametrize(
-    ("tty", "no_color", "styled"), [(True, None, True), (True, "1", False), (False, None, False)]
+    ("tty", "no_color", "term", "styled"),
+    [
+        (True, None, "xterm-256color", True),
+        (True, None, None, True),
+        (True, "1", "xterm-256color", False),
+        (True, None, "dumb", False),
+        (False, None, "xterm-256color", False),
+    ],
 )
-def test_colour_only_on_a_terminal_without_no_color(
-    monkeypatch: pytest.MonkeyPatch, tty: bool, no_color: str | None, styled: bool
+def test_colour_only_on_a_terminal_that_wants_it(
+    monkeypatch: pytest.MonkeyPatch, tty: bool, no_color: str | None, term: str | None, styled: bool
 ) -> None:
     monkeypatch.setattr(sys.stdout, "isatty", lambda: tty)
-    if no_color is None:
-        monkeypatch.delenv("NO_COLOR", raising=False)
-    else:
-        monkeypatch.setenv("NO_COLOR", no_color)
+    for variable, value in (("NO_COLOR", no_color), ("TERM", term)):
+        if value is None:
+            monkeypatch.delenv(variable, raising=False)
+        else:
+            monkeypatch.setenv(variable, value)
     assert (colour("x", fg="red") != "x") is styled
 
 
@@ -120,25 +127,28 @@ def test_the_command_format_overrides_the_global_one(
 @pytest.mark.parametrize(
     "command", [("plugins", "list"), ("plugins", "info", "hello"), ("doctor",)]
 )
-def test_yaml_without_pyyaml_is_a_short_error(
-    invoke: Invoke, site: SiteDir, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+@pytest.mark.parametrize("where", ["global", "command"])
+def test_yaml_without_pyyaml_is_a_usage_error_that_says_what_to_install(
+    invoke: Invoke,
+    site: SiteDir,
+    monkeypatch: pytest.MonkeyPatch,
+    command: tuple[str, ...],
+    where: str,
 ) -> None:
     add_command_plugin(site, "hello")
-    monkeypatch.setitem(sys.modules, "yaml", None)  # makes "import yaml" raise ImportError
-    result = invoke("--format", "yaml", *command)
-    assert result.exit_code == 1
-    assert result.stderr.splitlines() == [
-        "Error: YAML output needs the PyYAML package, which is not installed.",
-        "Install it with `pip install pyyaml` (or pegboard[yaml]), or use --format json.",
-    ]
-    with pytest.raises(PegboardError, match="needs the PyYAML package"):
-        dump_yaml([])
+    monkeypatch.setitem(sys.modules, "yaml", None)  # makes "import yaml" fail, as if missing
+    args = ("--format", "yaml", *command) if where == "global" else (*command, "--format", "yaml")
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (
+        "Error: --format yaml needs PyYAML, which is not installed. "
+        "Install it with `pip install 'pegboard[yaml]'`, or use --format json."
+    )
+    assert "Traceback" not in result.stderr
 
 
-def test_debug_shows_the_traceback(
-    invoke: Invoke, site: SiteDir, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "yaml", None)
-    result = invoke("--debug", "--format", "yaml", "plugins", "list")
-    assert result.exit_code == 1
+def test_debug_shows_the_traceback(invoke: Invoke, site: SiteDir) -> None:
+    result = invoke("--debug", "plugins", "info", "nope")
+    assert result.exit_code == 3
     assert "Traceback" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from pegboard._text import printable
 from pegboard.cli._names import plugin_name_argument
 from pegboard.cli._output import chosen_format, colour, emit, format_option
 from pegboard.host.exit import ExitCode
@@ -57,16 +58,16 @@ def check(ctx: click.Context, name: str | None, timeout: float, output_format: s
 def _print_text(report: CheckReport, *, quiet: bool) -> None:
     mark = colour("ok", fg="green") if report.ok else colour("FAILED", fg="red")
     version = f" {report.version}" if report.version else ""
-    click.echo(f"{report.name}{version}: {mark}")
+    click.echo(f"{printable(report.name)}{printable(version)}: {mark}")
     for problem in report.problems:
-        click.echo(f"  problem: {problem}")
+        click.echo(f"  problem: {printable(problem)}")
     if quiet:
         return
     if report.import_seconds is not None:
         click.echo(f"  import time: {report.import_seconds * 1000:.1f} ms")
     if report.hooks:
-        click.echo(f"  hooks: {', '.join(report.hooks)}")
+        click.echo(f"  hooks: {printable(', '.join(report.hooks))}")
     for command, text in report.commands.items():
-        click.echo(f"  command: {command}  {text}".rstrip())
+        click.echo(f"  command: {printable(command)}  {printable(text)}".rstrip())
     if report.health is not None:
-        click.echo(f"  health: {report.health}")
+        click.echo(f"  health: {printable(str(report.health))}")

@@ -9,17 +9,20 @@ from typing import Any, Final
 
 import click
 
+from pegboard._text import printable
 from pegboard._version import __version__
 from pegboard.cli._output import (
     ACTIVE,
     chosen_format,
     colour,
     emit,
+    escaped,
     format_option,
     is_quiet,
     milliseconds,
     needs_attention,
     plugin_row,
+    plural,
     quiet_option,
     user_states,
 )
@@ -85,18 +88,18 @@ def doctor(ctx: click.Context, output_format: str | None, quiet: bool) -> None:
         if not is_quiet(ctx, quiet):
             _print_setup(report)
         for notice in states.notices:
-            click.echo(colour(f"State file: {notice}", fg="yellow"))
+            click.echo(colour(f"State file: {printable(notice)}", fg="yellow"))
         if not report["manifest"]["writable"]:
             click.echo(colour("Manifest: its folder is not writable; starts stay slow.", fg="red"))
         if problems:
             click.echo(colour(f"Plugins needing attention ({len(problems)}):", fg="red"))
-            for row in problems:
+            for row in map(escaped, problems):
                 click.echo(f"  {row['name']} [{row['state']}]: {row['reason']}")
         if is_quiet(ctx, quiet):
             return
         if slowest:
             click.echo("Slowest imports:")
-            for row in slowest:
+            for row in map(escaped, slowest):
                 click.echo(f"  {row['name']}: {milliseconds(row['import_seconds'])}")
         click.echo("All good." if report["ok"] else "Something needs attention (see above).")
 
@@ -106,12 +109,15 @@ def doctor(ctx: click.Context, output_format: str | None, quiet: bool) -> None:
 
 
 def _print_setup(report: dict[str, Any]) -> None:
-    host, manifest, state_file = report["host"], report["manifest"], report["state_file"]
+    host, manifest, state_file = (
+        escaped(report[key]) for key in ("host", "manifest", "state_file")
+    )
     freshness = "rebuilt now" if manifest["rebuilt_now"] else "fresh"
-    click.echo(f"Python:      {report['python']}")
+    plugins = plural(manifest["plugins"], "plugin")
+    click.echo(f"Python:      {printable(report['python'])}")
     click.echo(f"pegboard:    {report['pegboard']}")
     click.echo(f"Host:        {host['name']} {host['version']} (plugin API {host['api_version']})")
-    click.echo(f"Manifest:    {manifest['path']} ({manifest['plugins']} plugins, {freshness})")
+    click.echo(f"Manifest:    {manifest['path']} ({plugins}, {freshness})")
     exists = "" if state_file["exists"] else " (none yet: every plugin is enabled)"
     click.echo(f"State file:  {state_file['path']}{exists}")
     if state_file["disabled"]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import click
@@ -10,21 +10,43 @@ import click
 from pegboard._errors import PluginNotFoundError
 from pegboard.discovery.records import PluginRecord
 from pegboard.host.completion import dynamic_choices
-from pegboard.host.host import catalog_of
+from pegboard.host.host import catalog_of, host_of
+
+Names = Callable[[click.Context], Iterable[str]]
+"""Where a NAME argument's completions come from."""
 
 
-def _installed_names(ctx: click.Context) -> list[str]:
-    catalog = catalog_of(ctx)
-    return sorted({record.name for record in catalog.records()})
+def installed_names(ctx: click.Context) -> list[str]:
+    """Return every installed plugin's name, from the manifest."""
+    return sorted({record.name for record in catalog_of(ctx).records()})
 
 
-def plugin_name_argument(*, required: bool = True, nargs: int = 1) -> Callable[..., Any]:
-    """Return a NAME argument that completes installed plugin names from the manifest."""
+def disabled_names(ctx: click.Context) -> list[str]:
+    """Return the names the user disabled, installed or not: all of them can be enabled."""
+    return sorted(_disabled(ctx))
+
+
+def enabled_names(ctx: click.Context) -> list[str]:
+    """Return the installed plugins the user has not disabled."""
+    disabled = _disabled(ctx)
+    return [name for name in installed_names(ctx) if name not in disabled]
+
+
+def _disabled(ctx: click.Context) -> frozenset[str]:
+    from pegboard.host.state import PluginStates
+
+    return PluginStates.for_host(host_of(ctx).name).disabled()
+
+
+def plugin_name_argument(
+    *, required: bool = True, nargs: int = 1, choices: Names = installed_names
+) -> Callable[..., Any]:
+    """Return a NAME argument that completes ``choices`` (installed plugins by default)."""
     return click.argument(
         "name" if nargs == 1 else "names",
         required=required,
         nargs=nargs,
-        shell_complete=dynamic_choices(_installed_names),
+        shell_complete=dynamic_choices(choices),
     )
 
 

@@ -40,8 +40,9 @@ keys are sorted and their shapes are:
          "problems": [{"name": str, "state": str, "reason": str | null}],
          "slowest": [{"name": str, "import_seconds": float}]}
 
-``--quiet`` changes only the text output. Colour is used only when stdout is a terminal and
-``NO_COLOR`` is unset.
+``--quiet`` changes only the text output. Colour is used only when stdout is a terminal,
+``NO_COLOR`` is unset and ``TERM`` is not ``dumb``. Text from plugins and their metadata is
+printed through :func:`~pegboard._text.printable`, so it cannot drive the terminal.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from typing import Any, Final
 
 import click
 
-from pegboard._errors import PegboardError
+from pegboard._text import printable
 from pegboard.discovery.records import PluginRecord, Verdict
 from pegboard.host.host import FORMATS, host_of, options
 from pegboard.host.state import PluginStates
@@ -143,8 +144,30 @@ def quiet_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def chosen_format(ctx: click.Context, output_format: str | None) -> str:
-    """Return the command's format: its own option, else the global one."""
-    return output_format or options(ctx).format
+    """Return the command's format: its own option, else the global one.
+
+    YAML is refused here, before the command does any work, when PyYAML is not installed:
+    finding its module spec is cheap, importing it is not.
+    """
+    chosen = output_format or options(ctx).format
+    if chosen == "yaml" and not yaml_available():
+        raise click.UsageError(
+            "--format yaml needs PyYAML, which is not installed. "
+            f"Install it with `pip install '{YAML_EXTRA}'`, or use --format json.",
+            ctx,
+        )
+    return chosen
+
+
+YAML_EXTRA: Final = "pegboard[yaml]"
+"""The requirement that brings PyYAML, as users should type it."""
+
+
+def yaml_available() -> bool:
+    """Whether PyYAML can be imported, found without importing it."""
+    from importlib.util import find_spec
+
+    return find_spec("yaml") is not None
 
 
 def is_quiet(ctx: click.Context, quiet: bool) -> bool:
@@ -163,16 +186,32 @@ def emit(data: Any, fmt: str, text: Callable[[], None]) -> None:
 
 
 def dump_yaml(data: Any) -> str:
-    """Return ``data`` as YAML; PyYAML is imported only here, as it is an optional extra."""
-    try:
-        import yaml
-    except ImportError as exc:
-        raise PegboardError(
-            "YAML output needs the PyYAML package, which is not installed.",
-            hint="Install it with `pip install pyyaml` (or pegboard[yaml]), or use --format json.",
-        ) from exc
+    """Return ``data`` as YAML; PyYAML is imported only here, as it is an optional extra.
+
+    :func:`chosen_format` has already refused YAML when PyYAML is missing.
+    """
+    import yaml
+
     text: str = yaml.safe_dump(data, sort_keys=True, default_flow_style=False)
     return text
+
+
+def escaped(row: Row) -> Row:
+    """Return ``row`` with its text (and lists of text) made safe for the terminal."""
+    return {key: _escaped_value(value) for key, value in row.items()}
+
+
+def _escaped_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list | tuple):
+        return [_escaped_value(item) for item in value]
+    return value
+
+
+def plural(count: int, noun: str) -> str:
+    """Return ``count`` and ``noun``, with an ``s`` unless there is exactly one."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def table(rows: Sequence[Row], columns: Sequence[tuple[str, str]]) -> str:
@@ -195,9 +234,14 @@ def table(rows: Sequence[Row], columns: Sequence[tuple[str, str]]) -> str:
 
 def colour(text: str, **style: Any) -> str:
     """Return ``text`` styled when colour is allowed, else unchanged."""
-    if os.environ.get("NO_COLOR") or not sys.stdout.isatty():
-        return text
-    return click.style(text, **style)
+    return click.style(text, **style) if colour_allowed() else text
+
+
+def colour_allowed() -> bool:
+    """Whether stdout is a terminal that wants colour (no-color.org; ``TERM=dumb`` has none)."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return sys.stdout.isatty()
 
 
 def styled_state(state: str) -> str:

@@ -15,13 +15,21 @@ from typing import Final
 
 import click
 
+from pegboard._errors import CommandNotFoundError
+from pegboard._text import printable
 from pegboard.cli._check import check
 from pegboard.cli._manage import install, new, uninstall
-from pegboard.cli._names import find_record, plugin_name_argument
+from pegboard.cli._names import (
+    disabled_names,
+    enabled_names,
+    find_record,
+    plugin_name_argument,
+)
 from pegboard.cli._output import (
     ACTIVE,
     chosen_format,
     emit,
+    escaped,
     format_option,
     is_quiet,
     milliseconds,
@@ -34,7 +42,7 @@ from pegboard.cli._output import (
     user_states,
 )
 from pegboard.discovery.records import PluginRecord
-from pegboard.host.host import catalog_of, options
+from pegboard.host.host import MANAGEMENT_COMMANDS, catalog_of, options
 from pegboard.manage.timing import import_seconds
 
 _COLUMNS: Final = (
@@ -73,9 +81,35 @@ timeout_option = click.option(
 )
 
 
-@click.group()
+_DESCRIPTION: Final = MANAGEMENT_COMMANDS["plugins"][1]
+"""One description of the group, in the host's --help and in its own."""
+
+
+class _Subcommands(click.Group):
+    """A group whose unknown subcommands are "not found" (exit 3), as the host's commands are."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = click.utils.make_str(args[0])
+        if self.get_command(ctx, name) is None and not ctx.resilient_parsing:
+            from pegboard._names import suggest
+
+            raise CommandNotFoundError(
+                f"{ctx.info_name} {name}",
+                suggest(name, self.list_commands(ctx)),
+                hint=f"Run `{ctx.command_path} --help` to see its commands.",
+            )
+        return super().resolve_command(ctx, args)
+
+
+@click.group(
+    cls=_Subcommands,
+    help=f"{_DESCRIPTION}\n\nListing, inspecting, enabling and disabling never import plugin "
+    "code; checks run it in child processes.",
+)
 def plugins() -> None:
-    """List, inspect, enable, disable, check, install and create plugins."""
+    """Group the plugin management commands (the help above is shared with the host's)."""
 
 
 @plugins.command("list")
@@ -120,20 +154,20 @@ def list_plugins(
     def text() -> None:
         if is_quiet(ctx, quiet):
             for row in rows:
-                click.echo(row["name"])
+                click.echo(printable(row["name"]))
         elif not rows:
             more = "" if show_all else " (use --all to include failed, disabled and refused ones)"
             click.echo(f"No plugins{more}.")
         else:
             columns = (*_COLUMNS[:4], _IMPORT_COLUMN, _COLUMNS[4]) if timings else _COLUMNS
             shown = [
-                row
+                safe
                 | {
-                    "state": styled_state(row["state"]),
-                    "reason": short_reason(row["reason"]),
-                    "import": milliseconds(row["import_seconds"]),
+                    "state": styled_state(safe["state"]),
+                    "reason": short_reason(safe["reason"]),
+                    "import": milliseconds(safe["import_seconds"]),
                 }
-                for row in rows
+                for safe in map(escaped, rows)
             ]
             click.echo(table(shown, columns))
 
@@ -175,17 +209,18 @@ def info(
     )
 
     def text() -> None:
+        safe = escaped(row)
         if is_quiet(ctx, quiet):
-            click.echo(f"{row['name']} {row['version']} {row['state']}")
+            click.echo(f"{safe['name']} {safe['version']} {safe['state']}")
             return
-        shown = row | {
+        shown = safe | {
             "state": styled_state(row["state"]) + ("" if row["enabled"] else " (disabled)"),
             "hooks": "not known yet (never loaded)"
-            if row["hooks"] is None
-            else ", ".join(row["hooks"]) or "none",
-            "groups": ", ".join(row["groups"]) or None,
+            if safe["hooks"] is None
+            else ", ".join(safe["hooks"]) or "none",
+            "groups": ", ".join(safe["groups"]) or None,
             "import_seconds": milliseconds(seconds) if seconds is not None else "unknown",
-            "failure": None if row["failure"] == row["reason"] else row["failure"],
+            "failure": None if safe["failure"] == safe["reason"] else safe["failure"],
         }
         for key, label in _INFO_LABELS:
             if shown[key] is not None:
@@ -195,7 +230,7 @@ def info(
 
 
 @plugins.command("enable")
-@plugin_name_argument()
+@plugin_name_argument(choices=disabled_names)
 @click.pass_context
 def enable(ctx: click.Context, name: str) -> None:
     """Enable plugin NAME again (plugins are enabled unless disabled)."""
@@ -203,7 +238,7 @@ def enable(ctx: click.Context, name: str) -> None:
 
 
 @plugins.command("disable")
-@plugin_name_argument()
+@plugin_name_argument(choices=enabled_names)
 @click.pass_context
 def disable(ctx: click.Context, name: str) -> None:
     """Disable plugin NAME: its code is not imported at all until it is enabled again."""
@@ -226,7 +261,8 @@ def _set_enabled(ctx: click.Context, name: str, *, enabled: bool) -> None:
         click.echo(f"Plugin {name!r} is already {word}.")
     if enabled and record is not None and not record.usable:
         click.echo(
-            f"Note: it is still not loaded: it is {record.verdict.value} ({record.reason}).",
+            f"Note: it is still not loaded: it is {record.verdict.value} "
+            f"({printable(record.reason or 'no reason recorded')}).",
             err=True,
         )
 

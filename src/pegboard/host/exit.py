@@ -6,8 +6,8 @@ The codes are part of the public contract (documented in the README) and never c
  0    success
  1    the operation failed (pip failed, a file could not be written, …)
  2    usage error (bad option or argument)
- 3    not found (no such plugin or command)
- 4    a plugin failed (its check, its load under --strict-plugins, …)
+ 3    not found (no such plugin or command, or the plugin is disabled for this run)
+ 4    a plugin failed (its check, its load, …) or was refused from its metadata
 130   interrupted (Ctrl-C)
 ====  =====================================================================
 """
@@ -21,12 +21,15 @@ from typing import IO, Any
 import click
 
 from pegboard._errors import (
+    CommandNotFoundError,
     HookCallError,
     InvalidNameError,
     PegboardError,
+    PluginDisabledError,
     PluginLoadError,
     PluginNotFoundError,
 )
+from pegboard._text import printable_lines
 
 
 class ExitCode(enum.IntEnum):
@@ -39,16 +42,16 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
     """The command line was wrong."""
     NOT_FOUND = 3
-    """No such plugin or command."""
+    """No such plugin or command, or the plugin is disabled for this run."""
     PLUGIN_FAILED = 4
-    """A plugin failed its check or, in strict mode, its load."""
+    """A plugin failed its check or its load, or was refused from its metadata."""
     INTERRUPTED = 130
     """The user pressed Ctrl-C."""
 
 
 def exit_code_for(error: PegboardError) -> ExitCode:
     """Return the exit code that reports ``error``."""
-    if isinstance(error, PluginNotFoundError):
+    if isinstance(error, PluginNotFoundError | CommandNotFoundError | PluginDisabledError):
         return ExitCode.NOT_FOUND
     if isinstance(error, PluginLoadError | HookCallError):
         return ExitCode.PLUGIN_FAILED
@@ -75,6 +78,7 @@ class ReportedError(click.ClickException):
             import traceback
 
             traceback.print_exception(self.error, file=stream)
-        click.echo(f"Error: {self.error.message}", file=stream)
+        # Messages quote plugins' own errors and names: keep them from driving the terminal.
+        click.echo(f"Error: {printable_lines(self.error.message)}", file=stream)
         if self.error.hint:
-            click.echo(self.error.hint, file=stream)
+            click.echo(printable_lines(self.error.hint), file=stream)

@@ -29,7 +29,10 @@ if TYPE_CHECKING:
 logger = get_logger(__name__)
 
 MANAGEMENT_COMMANDS: Final[dict[str, LazyBuiltin]] = {
-    "plugins": ("pegboard.cli._plugins:plugins", "List, inspect, install and manage plugins."),
+    "plugins": (
+        "pegboard.cli._plugins:plugins",
+        "Manage plugins: list, inspect, check, install, uninstall, enable, disable or create them.",
+    ),
     "doctor": ("pegboard.cli._doctor:doctor", "Check the installation and report problems."),
     "completion": ("pegboard.cli._completion:completion", "Print a shell completion script."),
 }

@@ -17,13 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pegboard._errors import PegboardError, PluginLoadError, PluginNotFoundError
+from pegboard._errors import CommandNotFoundError, PluginDisabledError, PluginLoadError
 from pegboard._log import get_logger
+from pegboard._text import printable
 from pegboard.hooks.names import POST_EXECUTE, PRE_EXECUTE
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
+    from pegboard.discovery.records import PluginRecord
+    from pegboard.host.catalog import Catalog
     from pegboard.host.pipeline import Pipeline
 
 logger = get_logger(__name__)
@@ -146,14 +149,19 @@ class PluginGroup(click.Group):
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
-        """Resolve like Click, but say which plugins exist when the name is unknown."""
+        """Resolve like Click, but suggest commands and plugins when the name is unknown.
+
+        The name may be a typo of one of the host's own commands as well as of a plugin's,
+        so the error speaks of a command and suggests from both.
+        """
         name = click.utils.make_str(args[0])
         if self.get_command(ctx, name) is None and not ctx.resilient_parsing:
-            raise PluginNotFoundError(
+            root = ctx.find_root().info_name
+            raise CommandNotFoundError(
                 name,
                 _suggest(name, self.list_commands(ctx)),
                 hint=f"Run `{ctx.command_path} --help` to see the commands, or "
-                f"`{ctx.command_path} plugins list --all` for every installed plugin.",
+                f"`{root} plugins list --all` for every installed plugin.",
             )
         return super().resolve_command(ctx, args)
 
@@ -164,16 +172,11 @@ class PluginGroup(click.Group):
         catalog = pipeline.catalog
         record = catalog.record(name)
         if record is None or not record.usable:
-            return _group_command(ctx, name, pipeline)
+            return _group_or_refusal(ctx, name, record, pipeline)
         if not catalog.selection.allows(name):
             if ctx.resilient_parsing:
                 return None
-            raise PegboardError(
-                f"Plugin {name!r} is disabled or not selected for this run.",
-                plugin=name,
-                hint=f"Run `{ctx.find_root().info_name} plugins enable {name}`, or check "
-                "--no-plugins and the plugin allow-list variable.",
-            )
+            raise _not_selected(ctx, name, catalog)
         if ctx.resilient_parsing:
             # Completion needs the command, not a started plugin: import it alone, and only
             # when an earlier learning says it has a command.
@@ -190,17 +193,48 @@ class PluginGroup(click.Group):
         return _observed(command, name, pipeline) if command is not None else None
 
 
-def _group_command(ctx: click.Context, name: str, pipeline: Pipeline) -> click.Command | None:
-    """Return the group ``name`` that plugins add subcommands to, if there is one.
+def _group_or_refusal(
+    ctx: click.Context, name: str, record: PluginRecord | None, pipeline: Pipeline
+) -> click.Command | None:
+    """Return the command group plugins add to under ``name``, else refuse an unusable plugin.
 
-    Unlearnt plugins may add it, so they are learnt first, except while completing, which
-    never waits for learning.
+    Unlearnt plugins may add the group, so they are learnt first, except while completing,
+    which never waits for learning. A plugin refused from its metadata (incompatible,
+    invalid, ...) is named with its reason: calling it "no such command" would hide what the
+    user has to fix.
     """
     catalog = pipeline.catalog
-    if name not in catalog.group_help() and (ctx.resilient_parsing or not catalog.unlearnt()):
-        return None
-    group = pipeline.load_group(name)
-    return _observed(group, name, pipeline) if group is not None else None
+    if name in catalog.group_help() or (not ctx.resilient_parsing and catalog.unlearnt()):
+        group = pipeline.load_group(name)
+        if group is not None:
+            return _observed(group, name, pipeline)
+    if record is not None and not ctx.resilient_parsing:
+        raise PluginLoadError(
+            f"Plugin {name!r} cannot run: it is {record.verdict.value}"
+            f" ({record.reason or 'no reason recorded'}).",
+            plugin=name,
+            hint=f"Run `{ctx.find_root().info_name} plugins info {name}` for details.",
+        )
+    return None
+
+
+def _not_selected(ctx: click.Context, name: str, catalog: Catalog) -> PluginDisabledError:
+    """Return the error for a plugin this run may not load, saying why and what to do."""
+    from pegboard.host import config
+
+    root = ctx.find_root().info_name
+    prefix = config.env_prefix(catalog.host.name)
+    selection = catalog.selection
+    if selection.no_plugins:
+        why = f"plugins are off for this run (--no-plugins or {prefix}_NO_PLUGINS)"
+        hint = "Run the command without them to use it."
+    elif name in selection.disabled:
+        why = "it is disabled"
+        hint = f"Run `{root} plugins enable {name}` to enable it."
+    else:
+        why = f"it is not in {prefix}_PLUGINS, the only plugins this run may load"
+        hint = f"Add it to {prefix}_PLUGINS, or unset the variable."
+    return PluginDisabledError(f"Plugin {name!r} is not loaded: {why}.", plugin=name, hint=hint)
 
 
 def _observed(command: click.Command, name: str, pipeline: Pipeline) -> click.Command:
@@ -246,7 +280,8 @@ def _write_rows(formatter: click.HelpFormatter, rows: list[tuple[str, str]]) -> 
     first = min(max(len(name) for name, _ in rows), 30)
     room = max(formatter.width - formatter.current_indent - first - 2, 10)
     lines = []
-    for name, text in rows:
+    for raw_name, raw_text in rows:
+        name, text = printable(raw_name), printable(raw_text)  # both come from plugins
         if len(name) > first:
             lines.append(f"{indent}{name}\n{indent}{'':{first}}  {_shorten(text, room)}\n")
         else:
