@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SiteDir, Venv
-from pegboard._errors import InstallError
+from pegboard._errors import InstallError, PluginNotFoundError
 from pegboard.manage.install import Installed, Installer, _source
+from pegboard.manage.tools import InstallOptions
 
 HOST = "acme"
 OFFLINE = ("--no-index", "--no-build-isolation")
@@ -255,7 +256,7 @@ def test_rollback_reinstalls_the_previous_version(
     subject = installer(venv, extra_pip_args=[*OFFLINE, "--find-links", str(index)])
     subject.install([spec(first)])
     with pytest.raises(InstallError, match=f"Rolled back: restored acme-up {first}") as error:
-        subject.install([spec(second)], verify=failing, upgrade=True)
+        subject.install([spec(second)], verify=failing, options=InstallOptions(upgrade=True))
     assert error.value.plugin == "up"
     assert distributions(venv)["acme-up"] == first
     assert acme_plugins(venv)["up"] == "acme-up"
@@ -315,8 +316,10 @@ def test_uninstall_removes_a_resolved_plugin_distribution(venv: Venv, tmp_path: 
         ("builtin", "Refusing to uninstall 'builtin'"),
         ("plainlib", "Refusing to uninstall 'plainlib': it provides no plugin for acme"),
         ("other-host", "Refusing to uninstall 'other-host': it provides no plugin for acme"),
-        ("helo", "No plugin or plugin distribution named 'helo' is installed. Did you mean"),
-        ("zzz", r"named 'zzz' is installed\.\n"),
+        ("helo", "No plugin named 'helo'. Did you mean 'hello'"),
+        ("zzz", r"No plugin named 'zzz'\.\n"),
+        ("dashed", "its METADATA names it '-rrequirements.txt', which is not a valid"),
+        ("pinned", "names it 'pegboard==0.1.0', which is not a valid distribution name"),
     ],
 )
 def test_resolve_uninstall_accepts_only_plugins_of_this_host(
@@ -327,11 +330,19 @@ def test_resolve_uninstall_accepts_only_plugins_of_this_host(
     site.add("acme-app", entry_points={"acme.plugins": {"builtin": "acme_app:plugin"}})
     site.add("plainlib")
     site.add("other-host", entry_points={"pegboard.plugins": {"other": "other:plugin"}})
+    # METADATA names that pip would read as an option, or as a requirement on pegboard.
+    for dist, plugin in [("-rrequirements.txt", "dashed"), ("pegboard==0.1.0", "pinned")]:
+        site.add(
+            plugin,
+            metadata_text=f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n",
+            entry_points={"acme.plugins": {plugin: "x:plugin"}},
+        )
     subject = installer(venv)
     if isinstance(expected, dict):
         assert subject.resolve_uninstall([name]) == expected
     else:
-        with pytest.raises(InstallError, match=expected) as error:
+        raised = PluginNotFoundError if "No plugin named" in expected else InstallError
+        with pytest.raises(raised, match=expected) as error:
             subject.resolve_uninstall([name])
         assert error.value.plugin == name
         assert error.value.hint
@@ -341,8 +352,9 @@ def test_uninstall_refuses_protected_distributions_and_reports_what_pip_left(
     venv: Venv, tmp_path: Path
 ) -> None:
     subject = installer(venv)
-    with pytest.raises(InstallError, match="Refusing to uninstall 'pip'"):
-        subject.uninstall(["pip"])
+    for name in ["pip", "Pip", "-rfile", "pegboard==0.1.0"]:
+        with pytest.raises(InstallError, match=f"Refusing to uninstall {name!r}"):
+            subject.uninstall([name])
     outside = SiteDir(tmp_path / "outside")
     outside.add("acme-outside", entry_points={"acme.plugins": {"outside": "x:plugin"}})
     (venv.site_packages / "outside.pth").write_text(f"{outside.path}\n")
@@ -353,48 +365,110 @@ def test_uninstall_refuses_protected_distributions_and_reports_what_pip_left(
         subject.uninstall(["acme-outside"])
 
 
+FAKE_UV = '#!/bin/sh\necho "$@" > "$0.args"\necho "uv: nothing here" >&2\nexit 3\n'
+"""Stands in for uv: records its arguments, then fails."""
+
+
 @pytest.mark.parametrize(
-    ("runner", "uv_on_path", "raised"),
+    ("runner", "has_pip", "uv_on_path", "raised"),
     [
-        ("auto", True, "uv pip install failed with exit status 3:\nuv: nothing here"),
-        ("uv", True, "uv pip install failed with exit status 3"),
-        ("pip", True, "pip install failed with exit status 1"),
-        ("uv", False, "`uv` is not on PATH"),
+        ("auto", True, True, "pip install failed with exit status 1"),
+        ("auto", False, True, "uv pip install failed with exit status 3:\nuv: nothing here"),
+        ("auto", False, False, "has no pip, and `uv` is not on PATH"),
+        ("uv", True, True, "uv pip install failed with exit status 3"),
+        ("pip", True, True, "pip install failed with exit status 1"),
+        ("uv", True, False, "`uv` is not on PATH"),
     ],
 )
-def test_the_runner_is_uv_when_asked_or_found_else_pip(
+def test_the_runner_is_pip_unless_uv_is_asked_for_or_pip_is_missing(
     venv: Venv,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     runner: str,
+    has_pip: bool,
     uv_on_path: bool,
     raised: str,
 ) -> None:
+    import venv as venv_module
+
+    target = venv
+    if not has_pip:
+        target = Venv(tmp_path / "bare")
+        venv_module.create(target.path, with_pip=False, symlinks=True)
     if uv_on_path:
         uv = tmp_path / "bin" / "uv"
         uv.parent.mkdir()
-        uv.write_text('#!/bin/sh\necho "$@" > "$0.args"\necho "uv: nothing here" >&2\nexit 3\n')
+        uv.write_text(FAKE_UV)
         uv.chmod(0o755)
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
     with pytest.raises(InstallError, match=raised):
         Installer(
             HOST,
-            python=venv.python,
+            python=target.python,
             runner=runner,  # type: ignore[arg-type]
             extra_pip_args=["--no-index"],
             quiet=True,
-        ).install(["/nonexistent"])
-    if runner != "pip" and uv_on_path:
+        ).install(["/nonexistent"], options=InstallOptions(pre=True, no_cache_dir=True))
+    if "uv pip" in raised:
         args = (tmp_path / "bin" / "uv.args").read_text().split()
         assert args == [
             "pip",
             "install",
             "--python",
-            venv.python,
+            target.python,
             "--quiet",
+            "--prerelease",
+            "allow",
+            "--no-cache",
             "--no-index",
+            "--",
             "/nonexistent",
         ]
+
+
+def test_install_options_reach_pip(venv: Venv, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    make_wheel(index, "acme-up", "1.0")
+    make_wheel(index, "acme-up", "2.0rc1")
+    subject = installer(venv, extra_pip_args=[*OFFLINE, "--find-links", str(index)])
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("acme-up\n")
+    (stable,) = subject.install([], options=InstallOptions(requirement_files=(str(requirements),)))
+    assert stable.version == "1.0"
+    (pre,) = subject.install(["acme-up"], options=InstallOptions(pre=True, upgrade=True))
+    assert (pre.version, pre.previous_version) == ("2.0rc1", "1.0")
+    assert subject.install(["acme-up"], options=InstallOptions(pre=True)) == []
+    (again,) = subject.install(
+        ["acme-up"], options=InstallOptions(pre=True, force_reinstall=True, no_cache_dir=True)
+    )
+    assert (again.version, again.previous_version) == ("2.0rc1", "2.0rc1")
+    project = make_project(tmp_path / "editable", "acme-edit", "1.0")
+    (edit,) = subject.install([], options=InstallOptions(editables=(str(project),)))
+    assert edit.plugins == ("edit",)
+    assert json.loads(venv.run("-c", DIRECT_URL.replace("acme-good", "acme-edit")).stdout)[
+        "dir_info"
+    ] == {"editable": True}
+    # Package indexes in the simple layout, as local folders.
+    for index_name, dist in [("one", "acme-one"), ("two", "acme-two")]:
+        wheel = make_wheel(tmp_path / index_name / dist, dist)
+        (wheel.parent / "index.html").write_text(f'<a href="{wheel.name}">{wheel.name}</a>')
+    indexes = InstallOptions(
+        index_url=(tmp_path / "one").as_uri(), extra_index_urls=((tmp_path / "two").as_uri(),)
+    )
+    online = installer(venv, extra_pip_args=["--no-build-isolation"])
+    installed = online.install(["acme-one", "acme-two"], options=indexes)
+    assert {change.distribution for change in installed} == {"acme-one", "acme-two"}
+
+
+def test_reinstalling_the_host_itself_is_refused_not_called_nothing(
+    venv: Venv, tmp_path: Path
+) -> None:
+    host = make_wheel(tmp_path, "acme-app", group=None)
+    venv.pip("install", str(host))
+    with pytest.raises(InstallError, match="acme-app is acme itself or its tooling") as error:
+        installer(venv).install([str(host)], options=InstallOptions(force_reinstall=True))
+    assert "acme plugins install NAME" in str(error.value.hint)
+    assert distributions(venv)["acme-app"] == "1.0"
 
 
 def test_an_interpreter_that_does_not_run_is_reported(tmp_path: Path) -> None:

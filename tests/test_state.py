@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from pegboard._errors import InvalidNameError, StateFileError
-from pegboard.host.state import PluginStates
+from pegboard.host import config
+from pegboard.host.config import environment_key
+from pegboard.host.state import MAX_BYTES, PluginStates
 
 
 @pytest.fixture
@@ -108,7 +110,9 @@ def test_names_are_validated(states: PluginStates, name: str, error: str | None)
         pytest.param(b'{"disabled": null}', "not a list of names", id="disabled-null"),
         pytest.param(b'{"disabled": [1, 2]}', "not a list of names", id="disabled-numbers"),
         pytest.param(b'{"schema": "1", "disabled": []}', "'schema' entry", id="schema-string"),
-        pytest.param(None, "cannot be read", id="directory"),
+        pytest.param(None, "not a regular file", id="directory"),
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, "nested too deeply", id="deeply-nested"),
+        pytest.param(b" " * (MAX_BYTES + 1) + b"{}", "larger than", id="huge"),
     ],
 )
 def test_corrupt_file_is_moved_aside_and_reported_once(
@@ -161,7 +165,7 @@ def test_reader_never_sets_aside_the_file_a_writer_just_replaced(states: PluginS
         """
         import json, sys
         from pegboard.discovery.atomic import write_atomic
-        from pegboard.host.state import PluginStates
+        from pegboard.host.state import MAX_BYTES, PluginStates
 
         path = sys.argv[1]
         fixed = []
@@ -243,9 +247,97 @@ def test_state_file_lives_in_the_host_config_folder(
     for variable, folder in variables.items():
         monkeypatch.setenv(variable, str(tmp_path / folder))
     states = PluginStates.for_host(host)
-    assert states.path == str(tmp_path / expected / "plugins.json")
+    home = tmp_path / expected / "environments" / environment_key(sys.prefix)
+    assert states.path == str(home / "plugins.json")
     states.disable("hello")
-    assert PluginStates(str(tmp_path / expected / "plugins.json")).disabled() == {"hello"}
+    assert PluginStates(str(home / "plugins.json")).disabled() == {"hello"}
+    assert json.loads((home / "plugins.json").read_text())["environment"] == sys.prefix
+
+
+@pytest.mark.parametrize("variable", ["XDG_CONFIG_HOME", "HOME"])
+def test_a_relative_folder_variable_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    expected = config.config_dir("acme")
+    monkeypatch.setenv(variable, "relative")
+    assert config.config_dir("acme") == expected
+    assert os.path.isabs(config.config_dir("acme"))
+    assert os.path.isabs(config.cache_dir("acme"))
+
+
+def test_choices_belong_to_one_environment(tmp_path: Path) -> None:
+    first, second = str(tmp_path / "venv-a"), str(tmp_path / "venv-b")
+    PluginStates.for_host("acme", first).disable("hello")
+    assert PluginStates.for_host("acme", first).disabled() == {"hello"}
+    assert PluginStates.for_host("acme", second).disabled() == frozenset()
+    # The same path is the same environment, even once the folder was deleted and recreated.
+    assert PluginStates.for_host("acme", first + "/").disabled() == {"hello"}
+    assert environment_key(first) != environment_key(second)
+
+
+def test_the_user_wide_file_of_earlier_releases_is_migrated_once(tmp_path: Path) -> None:
+    legacy = Path(config.config_dir("acme")) / "plugins.json"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text('{"schema": 1, "disabled": ["hello"], "future": 1}')
+    here = PluginStates.for_host("acme", str(tmp_path / "here"))
+    assert here.disabled() == {"hello"}
+    [notice] = here.notices
+    assert "now apply to this environment" in notice
+    assert not legacy.exists()
+    assert json.loads(Path(here.path).read_text())["future"] == 1
+    assert Path(f"{legacy}.migrated").exists()
+    assert PluginStates.for_host("acme", str(tmp_path / "other")).disabled() == frozenset()
+    assert PluginStates.for_host("acme", str(tmp_path / "here")).notices == []
+
+
+def test_a_corrupt_user_wide_file_is_set_aside_not_migrated(tmp_path: Path) -> None:
+    legacy = Path(config.config_dir("acme")) / "plugins.json"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(b"{broken")
+    states = PluginStates.for_host("acme", str(tmp_path / "here"))
+    assert states.disabled() == frozenset()
+    assert any("not valid JSON" in notice for notice in states.notices)
+    assert [p.name for p in legacy.parent.iterdir() if ".corrupt-" in p.name]
+
+
+def test_a_byte_order_mark_is_read_fine(states: PluginStates) -> None:
+    write_state(states, b'\xef\xbb\xbf{"schema": 1, "disabled": ["hello"]}')
+    assert states.disabled() == {"hello"}
+    assert states.notices == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs exist on POSIX only")
+def test_a_fifo_in_place_of_the_file_never_hangs(states: PluginStates) -> None:
+    Path(states.path).parent.mkdir(parents=True)
+    os.mkfifo(states.path)
+    assert states.disabled() == frozenset()
+    assert "not a regular file" in states.notices[0]
+    assert not os.path.lexists(states.path)
+    assert states.disable("x") is True
+
+
+def test_a_symlinked_file_is_written_through_its_link(states: PluginStates, tmp_path: Path) -> None:
+    kept = tmp_path / "dotfiles" / "acme.json"
+    kept.parent.mkdir()
+    kept.write_text('{"schema": 1, "disabled": ["a"]}')
+    Path(states.path).parent.mkdir(parents=True)
+    os.symlink(kept, states.path)
+    assert states.disable("b") is True
+    assert os.path.islink(states.path)
+    assert json.loads(kept.read_text())["disabled"] == ["a", "b"]
+    assert PluginStates(states.path).disabled() == {"a", "b"}
+
+
+def test_a_symlinked_lock_file_gets_an_accurate_hint(states: PluginStates, tmp_path: Path) -> None:
+    Path(states.path).parent.mkdir(parents=True)
+    os.symlink(tmp_path / "elsewhere", states.path + ".lock")
+    with pytest.raises(StateFileError, match="Cannot save plugin state") as error:
+        states.disable("hello")
+    assert "is a symbolic link" in str(error.value.hint)
+    assert "delete the link" in str(error.value.hint)
+    assert not (tmp_path / "elsewhere").exists()
 
 
 def test_reading_imports_neither_filelock_nor_the_writer(states: PluginStates) -> None:
@@ -253,7 +345,7 @@ def test_reading_imports_neither_filelock_nor_the_writer(states: PluginStates) -
     out = run_python(
         """
         import sys
-        from pegboard.host.state import PluginStates
+        from pegboard.host.state import MAX_BYTES, PluginStates
 
         states = PluginStates(sys.argv[1])
         print(sorted(states.disabled()), states.is_enabled("x"), states.notices)
@@ -266,7 +358,7 @@ def test_reading_imports_neither_filelock_nor_the_writer(states: PluginStates) -
 
 def test_concurrent_writers_lose_no_update(states: PluginStates) -> None:
     code = (
-        "import sys; from pegboard.host.state import PluginStates; "
+        "import sys; from pegboard.host.state import MAX_BYTES, PluginStates; "
         "sys.exit(not PluginStates(sys.argv[1]).set_enabled(sys.argv[2], sys.argv[3] == 'on'))"
     )
     names = [f"plugin{i:02}" for i in range(20)]

@@ -3,41 +3,88 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
 from pegboard.cli._names import plugin_name_argument
+from pegboard.host.config import HostIdentity
 from pegboard.host.host import catalog_of, host_of, options
 from pegboard.manage.install import Installer
 from pegboard.manage.probe import check_plugin
+from pegboard.manage.tools import InstallOptions
 
 
-@click.command()
-@click.argument("specs", nargs=-1, required=True)
-@click.option("--force", is_flag=True, help="Keep plugins that fail their check.")
-@click.option("-U", "--upgrade", is_flag=True, help="Upgrade already installed distributions.")
-@click.pass_context
-def install(ctx: click.Context, specs: tuple[str, ...], force: bool, upgrade: bool) -> None:
-    """Install plugins: PyPI names (with a version specifier), local paths or wheels.
-
-    pip (or uv, when on PATH) installs into this host's own interpreter. Each newly installed
-    plugin is then checked in a child process; if one fails, the install is rolled back
-    unless --force. A distribution that provides no plugin for this host is refused.
-    """
-    host = host_of(ctx)
-    identity = host.identity
-    installer = Installer(
+def _installer(ctx: click.Context) -> Installer:
+    """Return the installer of the invocation's host, for its own interpreter."""
+    identity = host_of(ctx).identity
+    return Installer(
         identity.name,
         python=sys.executable,
         protected=[identity.distribution],
         quiet=options(ctx).quiet,
     )
 
-    def verify(name: str) -> str | None:
-        report = check_plugin(identity, name)
-        return None if report.ok else "; ".join(report.problems)
 
-    changes = installer.install(list(specs), verify=verify, force=force, upgrade=upgrade)
+def verify_plugin(identity: HostIdentity, name: str) -> str | None:
+    """Check one freshly installed plugin in a child interpreter; return what is wrong."""
+    report = check_plugin(identity, name)
+    return None if report.ok else "; ".join(report.problems)
+
+
+@click.command()
+@click.argument("specs", nargs=-1)
+@click.option(
+    "-e",
+    "--editable",
+    "editables",
+    multiple=True,
+    metavar="PATH",
+    help="Install a project folder in editable mode (repeatable).",
+)
+@click.option(
+    "-r",
+    "--requirement",
+    "requirement_files",
+    multiple=True,
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Install from a requirements file.",
+)
+@click.option("-U", "--upgrade", is_flag=True, help="Upgrade already installed distributions.")
+@click.option("--pre", is_flag=True, help="Include pre-release and development versions.")
+@click.option("--force-reinstall", is_flag=True, help="Reinstall even when up to date.")
+@click.option("--no-cache-dir", is_flag=True, help="Do not use the installer's cache.")
+@click.option("--index-url", metavar="URL", help="Base URL of the package index.")
+@click.option(
+    "--extra-index-url",
+    "extra_index_urls",
+    multiple=True,
+    metavar="URL",
+    help="A further package index (repeatable).",
+)
+@click.option("--force", is_flag=True, help="Keep plugins that fail their check.")
+@click.pass_context
+def install(ctx: click.Context, /, specs: tuple[str, ...], force: bool, **chosen: Any) -> None:
+    """Install plugins: PyPI names (with a version specifier), local paths or wheels.
+
+    The tool that installed this host installs them too, so they survive its upgrades:
+    `uv tool install --with`, `pipx inject`, or pip (`uv pip` without pip) in a plain
+    environment. Each newly installed plugin is then checked in a child process; if one
+    fails, the install is rolled back unless --force. A distribution that provides no plugin
+    for this host is refused.
+    """
+    # The options are named as InstallOptions' fields, and handed on as they are.
+    passed = InstallOptions(**chosen)
+    if not (specs or passed.editables or passed.requirement_files):
+        raise click.UsageError("Name at least one plugin, -e PATH or -r FILE to install.")
+    identity = host_of(ctx).identity
+    changes = _installer(ctx).install(
+        list(specs),
+        verify=lambda name: verify_plugin(identity, name),
+        force=force,
+        options=passed,
+    )
     if not changes:
         click.echo("Nothing to do: the requirements are already installed.")
     for change in changes:
@@ -58,13 +105,7 @@ def uninstall(ctx: click.Context, names: tuple[str, ...], yes: bool) -> None:
     """
     if not names:
         raise click.UsageError("Name at least one plugin to uninstall.")
-    identity = host_of(ctx).identity
-    installer = Installer(
-        identity.name,
-        python=sys.executable,
-        protected=[identity.distribution],
-        quiet=options(ctx).quiet,
-    )
+    installer = _installer(ctx)
     chosen = installer.resolve_uninstall(list(names))
     for distribution, plugins in chosen.items():
         click.echo(f"{distribution}: provides {', '.join(plugins)}")

@@ -66,11 +66,43 @@ def _xdg(variable: str, default: str, host: str) -> str:
     """Return what platformdirs returns on Linux, without importing it.
 
     platformdirs pulls in ``pathlib`` and more, a cost every start of every host would pay
-    for two folder names; the XDG rule it applies on Linux is this one line (a test keeps
-    the two in agreement).
+    for two folder names; the XDG rule it applies on Linux is this (a test keeps the two in
+    agreement). A relative value is ignored, as the XDG specification says: the state file
+    must not move with the working folder.
     """
-    base = os.environ.get(variable, "").strip() or os.path.join(os.path.expanduser("~"), default)
+    base = os.environ.get(variable, "").strip()
+    if not os.path.isabs(base):
+        base = os.path.join(_home(), default)
     return os.path.join(base, host)
+
+
+def _home() -> str:
+    """Return the user's home folder, ignoring a relative ``HOME`` as Python's ``pwd`` does."""
+    home = os.path.expanduser("~")
+    if os.path.isabs(home):
+        return home
+    import pwd  # only when HOME is unusable
+
+    return pwd.getpwuid(os.getuid()).pw_dir
+
+
+def environment_key(prefix: str = sys.prefix) -> str:
+    """Return a folder name for the environment at ``prefix``: its base name and a checksum.
+
+    Keyed by the path, so a virtual environment recreated at the same place keeps its
+    choices and another one does not see them. ``zlib.crc32`` keeps the start-up path free
+    of ``hashlib``; the base name makes the folder recognisable to a person.
+    """
+    import zlib
+
+    path = os.path.normcase(os.path.abspath(prefix))
+    name = "".join(c if c.isascii() and c.isalnum() else "-" for c in os.path.basename(path))
+    return f"{name or 'root'}-{zlib.crc32(path.encode('utf-8', 'surrogateescape')):08x}"
+
+
+def environment_dir(host: str, prefix: str = sys.prefix) -> str:
+    """Return the config folder of ``host`` for the environment at ``prefix``."""
+    return os.path.join(config_dir(host), "environments", environment_key(prefix))
 
 
 class HostIdentity:

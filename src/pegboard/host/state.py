@@ -1,25 +1,34 @@
-"""Persisted enable/disable choices of one host's plugins.
+"""Persisted enable/disable choices of one host's plugins, per environment.
 
-The file is ``<config dir>/plugins.json``::
+Each environment (the interpreter's ``sys.prefix``) has its own file,
+``<config dir>/environments/<name>-<checksum>/plugins.json``::
 
-    {"schema": 1, "disabled": ["name", ...]}
+    {"schema": 1, "disabled": ["name", ...], "environment": "/path/to/venv"}
 
-``disabled`` is kept sorted. Choices are keyed by plugin name, not version, so they survive
-upgrades. Unknown keys are kept when the file is rewritten (a newer pegboard may have added
-them).
+so disabling ``hello`` in one virtual environment leaves another one's ``hello`` alone, and a
+virtual environment recreated at the same path keeps its choices. ``disabled`` is kept
+sorted. Choices are keyed by plugin name, not version, so they survive upgrades. Unknown keys
+are kept when the file is rewritten (a newer pegboard may have added them). The user-wide
+file of earlier releases (``<config dir>/plugins.json``) is migrated once: the first
+environment that runs takes its choices, and the user is told.
 
 Reading is cheap and lock-free, because writers only ever replace the file atomically; it uses
 ``json`` and ``os`` alone, since every start of the host reads the file. Writing takes a lock
 (``plugins.json.lock``), reads the file again, changes it and replaces it, so concurrent
-processes lose no update. A corrupt file is moved aside under that same lock (kept as
+processes lose no update. A symlinked file is written through its link. The file is untrusted
+input: whatever is not a small regular file holding the expected JSON (a FIFO, a huge or
+deeply nested file, invalid UTF-8) is moved aside under that same lock (kept as
 ``plugins.json.corrupt-<time>-<pid>``), the user is told once through ``notices``, and the
 defaults apply.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
+import sys
 import time
 from typing import TYPE_CHECKING, Any, Final
 
@@ -37,20 +46,32 @@ SCHEMA: Final = 1
 FILENAME: Final = "plugins.json"
 LOCK_TIMEOUT: Final = 30.0
 """Seconds to wait for another process's write; a write holds the lock for milliseconds."""
+MAX_BYTES: Final = 1 << 20
+"""A larger file is not a state file pegboard wrote: it is moved aside unread."""
 
 
 class PluginStates:
     """Enable/disable choices of one host, stored as JSON in ``path``."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, environment: str | None = None) -> None:
         self.path = path
+        self.environment = environment
+        """The prefix of the environment the choices belong to, recorded in the file."""
         self.notices: list[str] = []
         """Messages for the user (e.g. a corrupt file was moved aside), each said once."""
 
     @classmethod
-    def for_host(cls, host: str) -> PluginStates:
-        """Return the state of ``host``, stored in its config folder."""
-        return cls(os.path.join(config.config_dir(host), FILENAME))
+    def for_host(cls, host: str, prefix: str = sys.prefix) -> PluginStates:
+        """Return the state of ``host`` in the environment at ``prefix`` (the running one).
+
+        The user-wide file of earlier releases, if any, is migrated into it first.
+        """
+        path = os.path.join(config.environment_dir(host, prefix), FILENAME)
+        states = cls(path, environment=prefix)
+        legacy = os.path.join(config.config_dir(host), FILENAME)
+        if not os.path.lexists(states.path) and os.path.lexists(legacy):
+            states._migrate(legacy, prefix)
+        return states
 
     def disabled(self) -> frozenset[str]:
         """Return the names of disabled plugins."""
@@ -86,18 +107,62 @@ class PluginStates:
                 else:
                     disabled.add(name)
                 data["disabled"] = sorted(disabled)
-                from pegboard.discovery.atomic import write_atomic
-
-                write_atomic(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+                if self.environment is not None:
+                    data.setdefault("environment", self.environment)
+                self._write(data)
         except OSError as exc:  # filelock.Timeout is an OSError too
-            folder = os.path.dirname(self.path) or "."
-            raise StateFileError(
-                f"Cannot save plugin state to {self.path}: {exc}",
-                plugin=name,
-                hint=f"Check that the folder is writable ({folder}), or point the host's "
-                "<HOST>_CONFIG_DIR environment variable at a writable folder.",
-            ) from exc
+            raise self._write_error(exc, name) from exc
         return True
+
+    def _write(self, data: dict[str, Any]) -> None:
+        """Replace the file atomically; through its link when it is a symbolic link.
+
+        Replacing the link itself would silently cut it from the file the user keeps
+        elsewhere (in a dotfiles repository, say).
+        """
+        from pegboard.discovery.atomic import write_atomic
+
+        write_atomic(os.path.realpath(self.path), json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+    def _write_error(self, exc: OSError, name: str | None) -> StateFileError:
+        """Say why the file could not be written, and what to do about it."""
+        folder = os.path.dirname(self.path) or "."
+        hint = (
+            f"Check that the folder is writable ({folder}), or point the host's "
+            "<HOST>_CONFIG_DIR environment variable at a writable folder."
+        )
+        if exc.errno == errno.ELOOP:  # filelock opens its lock file without following links
+            hint = (
+                f"The lock file {self.path}.lock is a symbolic link, which is refused so that "
+                "no other file is ever locked or truncated; delete the link."
+            )
+        return StateFileError(
+            f"Cannot save plugin state to {self.path}: {exc}", plugin=name, hint=hint
+        )
+
+    def _migrate(self, legacy: str, prefix: str) -> None:
+        """Move the user-wide file of earlier releases to this environment, once."""
+        old = PluginStates(legacy)
+        try:
+            with self._lock():
+                if os.path.lexists(self.path) or not os.path.lexists(legacy):
+                    return  # another process migrated it meanwhile
+                data = old._read(locked=True)  # only releases before this one write it
+                data["environment"] = self.environment or prefix
+                self._write(data)
+                if os.path.lexists(legacy):  # else it was corrupt, and is kept aside
+                    os.replace(legacy, legacy + ".migrated")
+        except OSError as exc:
+            self._tell(f"The plugin state file {legacy} could not be migrated ({exc}).")
+            return
+        finally:
+            for notice in old.notices:
+                self._tell(notice)
+        if data["disabled"]:
+            self._tell(
+                f"Disabled plugins ({', '.join(data['disabled'])}) now apply to this environment "
+                f"({prefix}) only; the old file was kept as {legacy}.migrated."
+            )
 
     def _lock(self) -> filelock.BaseFileLock:
         """Return the lock every change of the file is made under (creating its folder)."""
@@ -114,14 +179,15 @@ class PluginStates:
         a writer has just put in its place.
         """
         try:
-            with open(self.path, "rb") as stream:
-                return _parse(stream.read())
+            return _parse(_read_bytes(self.path))
         except (FileNotFoundError, NotADirectoryError):  # no file, or not even its folder
             return _defaults()
         except OSError as exc:  # a folder in its place, no permission to read, ...
             problem = f"it cannot be read: {exc.strerror or exc}"
         except ValueError as exc:
             problem = str(exc)
+        except RecursionError:
+            problem = "it is nested too deeply"
         if locked:
             return self._set_aside(problem)
         try:
@@ -167,10 +233,32 @@ def _defaults() -> dict[str, Any]:
     return {"schema": SCHEMA, "disabled": []}
 
 
-def _parse(raw: bytes) -> dict[str, Any]:
-    """Return the state held in ``raw``; raise ValueError saying what is wrong with it."""
+def _read_bytes(path: str) -> bytes:
+    """Return the content of the regular file at ``path``; raise ValueError for anything else.
+
+    Opened without blocking, so a FIFO in its place cannot hang every start of the host;
+    read up to :data:`MAX_BYTES`, so a huge file cannot exhaust memory.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
-        data = json.loads(raw.decode("utf-8"))
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("it is not a regular file")
+        if info.st_size > MAX_BYTES:
+            raise ValueError(f"it is larger than {MAX_BYTES} bytes")
+        with os.fdopen(fd, "rb", closefd=False) as stream:
+            return stream.read(MAX_BYTES + 1)
+    finally:
+        os.close(fd)
+
+
+def _parse(raw: bytes) -> dict[str, Any]:
+    """Return the state held in ``raw``; raise ValueError saying what is wrong with it.
+
+    A UTF-8 byte-order mark, which some editors add, is accepted.
+    """
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
     except ValueError:  # UnicodeDecodeError and JSONDecodeError alike
         raise ValueError("it is not valid JSON") from None
     if not isinstance(data, dict):

@@ -1,4 +1,7 @@
-"""Install and uninstall plugin distributions with pip (or uv), verified and rolled back.
+"""Install and uninstall plugin distributions with the host's installer, verified, rolled back.
+
+The installer is the tool that installed the host (:mod:`pegboard.manage.tools`): uv tool,
+pipx, or pip (``uv pip`` without pip) in a plain environment.
 
 What is installed, and which distribution provides which plugin, is read from entry-point
 metadata by a short script run in the *target* interpreter: plugin code is never imported, and
@@ -9,7 +12,7 @@ plugin-development loop) is verified too. Exactly the changes are undone on fail
 distributions are uninstalled, changed ones are reinstalled from where they came from (PEP 610
 ``direct_url.json``: a folder, wheel file or VCS commit), else from the index as
 ``name==version``. Rollback is best effort; a fresh snapshot says what it achieved, and the
-error reports that.
+error reports that. The tool's own record (uv's receipt, pipx's metadata) is put back too.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -29,12 +33,16 @@ from typing import IO, Any, Final, Literal
 
 from packaging.utils import canonicalize_name
 
-from pegboard._errors import InstallError
+from pegboard._errors import InstallError, PluginNotFoundError
+from pegboard.manage.tools import NO_OPTIONS, EnvironmentTool, InstallOptions, Tool, detect
 
 logger = logging.getLogger(__name__)
 
 ALWAYS_PROTECTED: Final = frozenset({"pegboard", "pip", "setuptools", "wheel", "uv"})
 """Distributions ``uninstall`` never removes, whatever the host adds."""
+
+_VALID_NAME: Final = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+"""A distribution name as the core metadata specification allows it."""
 
 _TAIL_LINES: Final = 10
 """How many of pip's last stderr lines an error quotes."""
@@ -45,7 +53,7 @@ _INSTALL_HINT: Final = (
 )
 
 _SNAPSHOT: Final = r"""
-import hashlib, importlib.metadata, json, re, sys
+import hashlib, importlib.metadata, json, os, re, sys
 # The host does not run from the current folder, so this view of it must not either.
 if sys.path and sys.path[0] == "":
     del sys.path[0]
@@ -54,7 +62,15 @@ for dist in importlib.metadata.distributions():
     name = dist.metadata["Name"]
     if not name:
         continue
-    record = dist.read_text("RECORD")
+    record = dist.read_text("RECORD") or ""
+    # A reinstall rewrites METADATA even where RECORD stays the same (an editable project).
+    for file in dist.files or ():
+        if file.name == "METADATA" and file.parent.name.endswith(".dist-info"):
+            try:
+                info = os.stat(dist.locate_file(file))
+                record += f"\n{info.st_ino} {info.st_mtime_ns}"
+            except OSError:
+                pass
     rows.append({
         "name": name,
         "version": dist.version,
@@ -184,6 +200,31 @@ def _needed_by_plugins(installed: Mapping[str, _Dist]) -> set[str]:
     return needed
 
 
+def _prefix_of(python: str) -> str:
+    """Return the environment folder of the interpreter ``python`` (``<prefix>/bin/python``)."""
+    if os.path.abspath(python) == os.path.abspath(sys.executable):
+        return sys.prefix
+    return os.path.dirname(os.path.dirname(os.path.abspath(python)))
+
+
+def _read_record(path: str | None) -> bytes | None:
+    """Return the content of the installer's record file, None when there is none."""
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as stream:
+            return stream.read()
+    except OSError:
+        return None
+
+
+def _restore_record(path: str | None, content: bytes | None) -> None:
+    """Put the installer's record file back as it was before the install."""
+    if path is not None and content is not None:
+        with open(path, "wb") as stream:
+            stream.write(content)
+
+
 def _write_stderr(line: str) -> None:
     """Show one line of pip's output on stderr, keeping stdout free for results."""
     sys.stderr.write(line + "\n")
@@ -194,11 +235,13 @@ class Installer:
     """Installs and removes the plugins of host ``host`` in the interpreter ``python``.
 
     ``protected`` adds distributions (the host's own) to :data:`ALWAYS_PROTECTED`.
-    ``extra_pip_args`` go to every ``install`` pip runs, rollbacks included (index options,
-    ``--no-build-isolation``). pip's output goes line by line to ``progress`` (default: stderr;
-    it may be called from a helper thread, one line at a time); ``quiet`` silences it and
-    passes ``--quiet``. ``runner`` "auto" uses uv when ``uv`` is on PATH, else
-    ``python -m pip``.
+    ``extra_pip_args`` go to every ``install`` pip (or ``uv pip``) runs, rollbacks included
+    (index options, ``--no-build-isolation``). The installer's output goes line by line to
+    ``progress`` (default: stderr; it may be called from a helper thread, one line at a time);
+    ``quiet`` silences it and passes ``--quiet``. ``runner`` "auto" uses the tool that
+    installed the host (see :func:`pegboard.manage.tools.detect`); "pip" and "uv" force
+    ``pip`` or ``uv pip`` on the environment. ``prefix`` is the environment's folder
+    (default: that of ``python``).
     """
 
     def __init__(
@@ -211,21 +254,28 @@ class Installer:
         runner: Literal["auto", "pip", "uv"] = "auto",
         extra_pip_args: Sequence[str] = (),
         progress: Progress | None = None,
+        prefix: str | None = None,
     ):
         self.host = host
         self.group = f"{host}.plugins"
         self.python = python
+        self.prefix = prefix or _prefix_of(python)
         self.protected = ALWAYS_PROTECTED | {canonicalize_name(name) for name in protected}
         self.quiet = quiet
+        self.runner = runner
         self.extra_pip_args = tuple(extra_pip_args)
         self.progress = None if quiet else (progress or _write_stderr)
         self._progress_lock = threading.Lock()
-        self._uv = shutil.which("uv") if runner != "pip" else None
-        if runner == "uv" and self._uv is None:
-            raise InstallError(
-                "The uv runner was asked for, but `uv` is not on PATH.",
-                hint="Install uv, or use the pip runner.",
-            )
+        self._tools: tuple[Tool, EnvironmentTool] | None = None
+        self._record: tuple[str | None, bytes | None] = (None, None)
+        """The tool's record file before the current install, and its content."""
+        if runner == "uv":
+            self._environment_tool(has_pip=True)  # says now when uv is missing
+
+    @property
+    def tool(self) -> Tool:
+        """The tool that installs and uninstalls (detected at the first use)."""
+        return self._pick_tools()[0]
 
     def install(
         self,
@@ -233,22 +283,27 @@ class Installer:
         *,
         verify: Verify | None = None,
         force: bool = False,
-        upgrade: bool = False,
+        options: InstallOptions = NO_OPTIONS,
     ) -> list[Installed]:
         """Install ``specs``, refuse what is not a plugin, verify new plugins, else undo.
 
-        Returns what the install added or changed (empty when everything was already there).
-        Raises InstallError, after undoing the install, when pip fails, when a distribution
-        that neither provides a plugin of this host nor is needed by one was added or changed,
-        or (without ``force``) when ``verify`` reports a problem. An exception from ``verify``
+        ``options`` go to the installer in use. Returns what the install added or changed
+        (empty when everything was already there). Raises InstallError, after undoing the
+        install, when the installer fails, when a distribution that neither provides a plugin
+        of this host nor is needed by one was added or changed (the host itself included), or
+        (without ``force``) when ``verify`` reports a problem. An exception from ``verify``
         also undoes the install, then propagates.
         """
         before = self._snapshot()
+        tool = self._pick_tools(before)[0]
+        self._record = (tool.record, _read_record(tool.record))
         try:
-            self._install(*(["--upgrade"] if upgrade else []), *specs)
+            for command in tool.install(specs, options):
+                self._run(self._with_extra(tool, command), tool.label, "install", _INSTALL_HINT)
         except InstallError as error:
             # pip may have changed distributions before it failed; undo those too.
             changes = _changes(before, self._snapshot())
+            _restore_record(*self._record)
             if changes:
                 raise self._undone(error, changes) from error
             raise
@@ -257,16 +312,7 @@ class Installer:
         needed = _needed_by_plugins(after)
         strays = [c.new.name for c in changes if canonicalize_name(c.new.name) not in needed]
         if strays:
-            raise self._undone(
-                InstallError(
-                    f"{', '.join(strays)} provides no plugin for {self.host} "
-                    f"(no entry point in the group {self.group!r}), and no plugin needs it.",
-                    plugin=strays[0],
-                    hint=f"Check the name: a plugin for {self.host} declares an entry point in "
-                    f"{self.group!r}. Install other packages with pip.",
-                ),
-                changes,
-            )
+            raise self._undone(self._stray_error(strays), changes)
         problems = self._verify(changes, verify) if verify is not None else {}
         if problems and not force:
             detail = "; ".join(f"{name}: {problem}" for name, problem in problems.items())
@@ -292,11 +338,31 @@ class Installer:
             for c in changes
         ]
 
+    def _stray_error(self, strays: Sequence[str]) -> InstallError:
+        """Say why ``strays`` (added or changed, but no plugin needs them) are refused."""
+        own = [name for name in strays if canonicalize_name(name) in self.protected]
+        if own:
+            return InstallError(
+                f"{', '.join(own)} is {self.host} itself or its tooling, not a plugin; "
+                "installing it through the plugin manager is refused.",
+                plugin=own[0],
+                hint=f"Upgrade {self.host} with the tool that installed it (pip, pipx or "
+                f"uv tool), and install plugins with `{self.host} plugins install NAME`.",
+            )
+        return InstallError(
+            f"{', '.join(strays)} provides no plugin for {self.host} "
+            f"(no entry point in the group {self.group!r}), and no plugin needs it.",
+            plugin=strays[0],
+            hint=f"Check the name: a plugin for {self.host} declares an entry point in "
+            f"{self.group!r}. Install other packages with pip.",
+        )
+
     def resolve_uninstall(self, names: Sequence[str]) -> dict[str, tuple[str, ...]]:
         """Map plugin or distribution ``names`` to distribution -> the plugins it provides.
 
         The CLI shows this before asking for confirmation. Raises InstallError for a protected
-        distribution, a distribution that provides no plugin of this host, or a name that
+        distribution, a distribution that provides no plugin of this host or whose METADATA
+        name is not a valid distribution name, and PluginNotFoundError for a name that
         matches nothing (with "did you mean" suggestions).
         """
         installed = self._snapshot()
@@ -307,19 +373,26 @@ class Installer:
         chosen: dict[str, tuple[str, ...]] = {}
         for name in names:
             key = by_plugin.get(name) or canonicalize_name(name)
-            if key in self.protected:
-                raise self._protected_error(name)
             dist = installed.get(key)
+            if key in self.protected or (dist and canonicalize_name(dist.name) in self.protected):
+                raise self._protected_error(name)
             if dist is None:
                 from pegboard._names import suggest
 
                 candidates = [*by_plugin, *(d.name for d in installed.values() if d.plugins)]
-                close = suggest(name, candidates)
-                tip = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+                raise PluginNotFoundError(
+                    name,
+                    suggest(name, candidates),
+                    hint=f"Run `{self.host} plugins list` to see the installed plugins.",
+                )
+            if not _VALID_NAME.match(dist.name):
+                # Handed to pip, "-r<file>" would be an option, "pegboard==0.1" a requirement.
                 raise InstallError(
-                    f"No plugin or plugin distribution named {name!r} is installed.{tip}",
+                    f"Refusing to uninstall the distribution providing {name!r}: its METADATA "
+                    f"names it {dist.name!r}, which is not a valid distribution name.",
                     plugin=name,
-                    hint="Run `plugins list` to see the installed plugins.",
+                    hint=f"Remove it by hand: its .dist-info folder in {dist.location} lists "
+                    "its files in RECORD. Then tell the plugin's author.",
                 )
             if not dist.plugins:
                 raise InstallError(
@@ -333,20 +406,26 @@ class Installer:
     def uninstall(self, distributions: Sequence[str]) -> None:
         """Remove ``distributions``, as resolved by :meth:`resolve_uninstall`.
 
-        Protected distributions are refused here too, so no caller can skip that rule. Raises
-        InstallError when pip fails or a distribution is still visible afterwards (pip leaves
-        alone what lies outside the target environment, such as system site-packages).
+        Protected distributions and invalid names are refused here too, so no caller can skip
+        those rules. What the host's tool recorded (pipx's injected packages, uv's ``--with``
+        requirements) is removed through that tool, the rest from the environment. Raises
+        InstallError when that fails or a distribution is still visible afterwards (pip
+        leaves alone what lies outside the target environment, such as system
+        site-packages).
         """
         for name in distributions:
-            if canonicalize_name(name) in self.protected:
+            if not _VALID_NAME.match(name) or canonicalize_name(name) in self.protected:
                 raise self._protected_error(name)
         if not distributions:
             return
-        self._run(
-            "uninstall",
-            *distributions,
-            hint="Check that the environment is writable, then try again.",
-        )
+        tool, environment = self._pick_tools()
+        hint = "Check that the environment is writable, then try again."
+        through_tool = [name for name in distributions if tool.manages(name)]
+        others = [name for name in distributions if name not in through_tool]
+        for chosen, runner in ((through_tool, tool), (others, environment)):
+            if chosen:
+                for command in runner.uninstall(chosen):
+                    self._run(command, runner.label, "uninstall", hint)
         installed = self._snapshot()
         for name in distributions:
             left = installed.get(canonicalize_name(name))
@@ -388,14 +467,16 @@ class Installer:
         sources = [arg for c in changes if c.restorable and c.old for arg in c.old.source]
         added = [c.new.name for c in changes if c.old is None]
         notes: list[str] = []
+        environment = self._pick_tools()[1]
         try:
             if sources:
                 # Exactly the old copies, even where pip would call the version satisfied.
-                notes += self._attempt(
-                    lambda: self._install("--force-reinstall", "--no-deps", *sources)
-                )
+                notes += self._attempt(lambda: self._reinstall_exactly(sources))
             if added:
-                notes += self._attempt(lambda: self._run("uninstall", *added, hint=None))
+                notes += self._attempt(
+                    lambda: self._run_all(environment.uninstall(added), environment)
+                )
+            _restore_record(*self._record)
             now = self._snapshot()
         except InstallError as error:
             return f"The rollback failed: {error.message}", ["check the environment with pip list"]
@@ -461,23 +542,62 @@ class Installer:
             found.setdefault(canonicalize_name(row["name"]), _Dist.from_row(row))
         return found
 
-    def _install(self, *args: str) -> None:
-        self._run("install", *self.extra_pip_args, *args, hint=_INSTALL_HINT)
+    def _reinstall_exactly(self, sources: Sequence[str]) -> None:
+        """Reinstall ``sources`` (requirements and ``--editable URL`` pairs), without deps."""
+        editables = tuple(sources[i + 1] for i, arg in enumerate(sources) if arg == "--editable")
+        plain = [spec for spec in sources if spec != "--editable" and spec not in editables]
+        environment = self._pick_tools()[1]
+        options = InstallOptions(editables=editables, force_reinstall=True)
+        commands = environment.install(plain, options)
+        for command in commands:
+            command.insert(command.index("--") if "--" in command else len(command), "--no-deps")
+        self._run_all(commands, environment)
 
-    def _run(self, action: Literal["install", "uninstall"], *args: str, hint: str | None) -> None:
-        """Run pip's (or uv's) ``action``, relaying its output; raise InstallError on failure."""
-        if self._uv is not None:
-            command = [self._uv, "pip", action, "--python", self.python]
-        else:
-            command = [
-                self.python,
-                "-m",
-                "pip",
-                action,
-                *(["--yes"] if action == "uninstall" else []),
-            ]
-        command += [*(["--quiet"] if self.quiet else []), *args]
-        tool = f"uv pip {action}" if self._uv else f"pip {action}"
+    def _run_all(self, commands: Sequence[list[str]], environment: EnvironmentTool) -> None:
+        """Run pip (or ``uv pip``) ``commands`` for a rollback, with ``extra_pip_args``."""
+        for command in commands:
+            action = command[command.index("pip") + 1]
+            extended = self._with_extra(environment, command) if action == "install" else command
+            self._run(extended, environment.label, action, None)
+
+    def _pick_tools(
+        self, snapshot: Mapping[str, _Dist] | None = None
+    ) -> tuple[Tool, EnvironmentTool]:
+        """Return the tool that installs, and the one that repairs the environment itself.
+
+        Detected once: whether the interpreter has pip is read from ``snapshot``.
+        """
+        if self._tools is None:
+            has_pip = "pip" in (snapshot if snapshot is not None else self._snapshot())
+            environment = self._environment_tool(has_pip=has_pip)
+            tool = detect(self.prefix, environment) if self.runner == "auto" else environment
+            self._tools = (tool, environment)
+        return self._tools
+
+    def _environment_tool(self, *, has_pip: bool) -> EnvironmentTool:
+        """Return pip on the interpreter, or ``uv pip`` when asked for or pip is missing."""
+        if self.runner == "pip" or (self.runner == "auto" and has_pip):
+            return EnvironmentTool(self.python, quiet=self.quiet)
+        uv = shutil.which("uv")
+        if uv is None:
+            raise InstallError(
+                f"{self.python} has no pip, and `uv` is not on PATH."
+                if self.runner == "auto"
+                else "The uv runner was asked for, but `uv` is not on PATH.",
+                hint="Install uv, or use the pip runner.",
+            )
+        return EnvironmentTool(self.python, uv, quiet=self.quiet)
+
+    def _with_extra(self, tool: Tool, command: list[str]) -> list[str]:
+        """Add ``extra_pip_args`` to a pip or ``uv pip`` install command, before ``--``."""
+        if not isinstance(tool, EnvironmentTool) or not self.extra_pip_args:
+            return command
+        at = command.index("--") if "--" in command else len(command)
+        return [*command[:at], *self.extra_pip_args, *command[at:]]
+
+    def _run(self, command: list[str], label: str, action: str, hint: str | None) -> None:
+        """Run ``command``, relaying its output; raise InstallError on failure."""
+        tool = f"{label} {action}"
         logger.info("running %s", shlex.join(command))
         tail: collections.deque[str] = collections.deque(maxlen=_TAIL_LINES)
         try:

@@ -1,0 +1,298 @@
+"""Which tool installed the host, and the commands that install plugins the way it does.
+
+A host installed with ``uv tool install`` or ``pipx install`` lives in an environment that
+tool owns and rebuilds (``uv tool upgrade``, ``pipx reinstall``) from its own record: plugins
+pip-installed behind its back vanish then. So plugins are added through the same tool, which
+keeps them in that record:
+
+- uv tool (``uv-receipt.toml`` in the environment): ``uv tool install <host> --with …``,
+  repeating the ``--with`` requirements the receipt already holds;
+- pipx (``pipx_metadata.json`` in the environment): ``pipx inject`` / ``pipx uninject``;
+- any other environment: ``python -m pip``, or ``uv pip`` when that interpreter has no pip.
+
+Verification and rollback do not depend on the tool: they work on the environment itself
+(:class:`EnvironmentTool`), and the tool's record file is put back byte for byte.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+from packaging.utils import canonicalize_name
+
+from pegboard._errors import InstallError
+
+UV_RECEIPT: Final = "uv-receipt.toml"
+"""The file ``uv tool`` keeps in each tool environment: the tool's requirements and options."""
+
+PIPX_METADATA: Final = "pipx_metadata.json"
+"""The file pipx keeps in each environment it manages: main and injected packages."""
+
+
+@dataclasses.dataclass(frozen=True)
+class InstallOptions:
+    """What ``plugins install`` passes on to the installer in use, as pip names it."""
+
+    editables: tuple[str, ...] = ()
+    """Project folders installed in editable mode (``-e``)."""
+    requirement_files: tuple[str, ...] = ()
+    """Requirements files (``-r``)."""
+    upgrade: bool = False
+    pre: bool = False
+    force_reinstall: bool = False
+    no_cache_dir: bool = False
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+
+    def pip_flags(self) -> list[str]:
+        """Return the options as pip spells them, without editables and requirement files."""
+        flags = ["--upgrade"] * self.upgrade + ["--pre"] * self.pre
+        flags += ["--force-reinstall"] * self.force_reinstall
+        flags += ["--no-cache-dir"] * self.no_cache_dir
+        flags += ["--index-url", self.index_url] if self.index_url else []
+        for url in self.extra_index_urls:
+            flags += ["--extra-index-url", url]
+        return flags
+
+    def uv_flags(self) -> list[str]:
+        """Return the options as uv spells them (``uv pip`` and ``uv tool`` alike)."""
+        flags = ["--upgrade"] * self.upgrade + ["--prerelease", "allow"] * self.pre
+        flags += ["--reinstall"] * self.force_reinstall + ["--no-cache"] * self.no_cache_dir
+        flags += ["--index-url", self.index_url] if self.index_url else []
+        for url in self.extra_index_urls:
+            flags += ["--extra-index-url", url]
+        return flags
+
+
+NO_OPTIONS: Final = InstallOptions()
+
+
+class Tool:
+    """Install and uninstall commands of one installer for one environment."""
+
+    label: str = ""
+    """How messages name the tool: "pip", "uv pip", "pipx", "uv tool"."""
+    record: str | None = None
+    """The file where the tool records what it installed, restored by a rollback."""
+
+    def install(self, specs: Sequence[str], options: InstallOptions) -> list[list[str]]:
+        """Return the commands that install ``specs`` with ``options``, in order."""
+        raise NotImplementedError
+
+    def uninstall(self, distributions: Sequence[str]) -> list[list[str]]:
+        """Return the commands that remove ``distributions``, in order."""
+        raise NotImplementedError
+
+    def manages(self, distribution: str) -> bool:
+        """Whether the tool's record holds ``distribution`` (a plain environment holds all)."""
+        return True
+
+
+class EnvironmentTool(Tool):
+    """pip, or ``uv pip`` when ``uv`` is given, acting on the interpreter ``python``."""
+
+    def __init__(self, python: str, uv: str | None = None, *, quiet: bool = False) -> None:
+        self.python = python
+        self.uv = uv
+        self.label = "uv pip" if uv else "pip"
+        self._quiet = ["--quiet"] * quiet
+
+    def _base(self, action: str) -> list[str]:
+        if self.uv is not None:
+            return [self.uv, "pip", action, "--python", self.python, *self._quiet]
+        extra = ["--yes"] if action == "uninstall" else []
+        return [self.python, "-m", "pip", action, *extra, *self._quiet]
+
+    def install(self, specs: Sequence[str], options: InstallOptions) -> list[list[str]]:
+        flags = options.uv_flags() if self.uv else options.pip_flags()
+        for path in options.editables:
+            flags += ["--editable", path]
+        for path in options.requirement_files:
+            flags += ["--requirement", path]
+        return [[*self._base("install"), *flags, *_after_dashes(specs)]]
+
+    def uninstall(self, distributions: Sequence[str]) -> list[list[str]]:
+        return [[*self._base("uninstall"), "--", *distributions]]
+
+
+class PipxTool(Tool):
+    """pipx, for a host installed with ``pipx install``: ``inject`` and ``uninject``."""
+
+    label = "pipx"
+
+    def __init__(self, pipx: str, prefix: str, metadata: dict[str, Any]) -> None:
+        self.pipx = pipx
+        self.venv = os.path.basename(os.path.normpath(prefix))
+        self.record = os.path.join(prefix, PIPX_METADATA)
+        injected = metadata.get("injected_packages") or {}
+        self._injected = {canonicalize_name(str(name)) for name in injected}
+
+    def install(self, specs: Sequence[str], options: InstallOptions) -> list[list[str]]:
+        # pipx skips a package it injected before unless forced; upgrading needs that too.
+        force = ["--force"] * (options.force_reinstall or options.upgrade)
+        flags = [*force, *(["--index-url", options.index_url] if options.index_url else [])]
+        pip_args = _without_index_url(options)
+        if pip_args:
+            flags.append("--pip-args=" + _shell_join(pip_args))
+        commands = []
+        if specs or options.requirement_files:
+            files = [arg for path in options.requirement_files for arg in ("--requirement", path)]
+            commands.append([self.pipx, "inject", *flags, *files, self.venv, *specs])
+        if options.editables:
+            commands.append(
+                [self.pipx, "inject", "--editable", *flags, self.venv, *options.editables]
+            )
+        return commands
+
+    def uninstall(self, distributions: Sequence[str]) -> list[list[str]]:
+        return [[self.pipx, "uninject", self.venv, *distributions]]
+
+    def manages(self, distribution: str) -> bool:
+        return canonicalize_name(distribution) in self._injected
+
+
+class UvTool(Tool):
+    """``uv tool``, for a host installed with ``uv tool install``.
+
+    uv has no command that adds one package to a tool: ``uv tool install`` is run again with
+    the tool's own requirement and every ``--with`` of the receipt, plus the new ones. uv
+    makes the environment match that request exactly, so an uninstall is the same command
+    without the removed requirement.
+    """
+
+    label = "uv tool"
+
+    def __init__(self, uv: str, prefix: str, receipt: dict[str, Any]) -> None:
+        self.uv = uv
+        self.record = os.path.join(prefix, UV_RECEIPT)
+        tool = receipt.get("tool")
+        if not isinstance(tool, dict) or not isinstance(tool.get("requirements"), list):
+            raise _unreadable(self.record, "it has no [tool] requirements list")
+        name = canonicalize_name(os.path.basename(os.path.normpath(prefix)))
+        entries = [_receipt_entry(entry, self.record) for entry in tool["requirements"]]
+        hosts = [entry for entry in entries if entry[0] == name]
+        if not hosts:
+            raise _unreadable(self.record, f"it has no requirement on the tool {name!r}")
+        self._host = hosts[0]
+        self._withs = [entry for entry in entries if entry is not hosts[0]]
+        python = tool.get("python")
+        self._python = ["--python", python] if isinstance(python, str) else []
+
+    def _command(self, withs: Iterable[tuple[str, list[str]]], extra: list[str]) -> list[str]:
+        host_args = self._host[1]
+        if host_args[0] == "--with-editable":
+            host_args = ["--editable", host_args[1]]
+        else:
+            host_args = [host_args[1]]
+        kept = [arg for _, args in withs for arg in args]
+        return [self.uv, "tool", "install", *self._python, *extra, *kept, "--", *host_args]
+
+    def install(self, specs: Sequence[str], options: InstallOptions) -> list[list[str]]:
+        extra = options.uv_flags()
+        extra += [arg for spec in specs for arg in ("--with", spec)]
+        extra += [arg for path in options.editables for arg in ("--with-editable", path)]
+        extra += [
+            arg for path in options.requirement_files for arg in ("--with-requirements", path)
+        ]
+        return [self._command(self._withs, extra)]
+
+    def uninstall(self, distributions: Sequence[str]) -> list[list[str]]:
+        gone = {canonicalize_name(name) for name in distributions}
+        return [self._command([w for w in self._withs if w[0] not in gone], [])]
+
+    def manages(self, distribution: str) -> bool:
+        return any(name == canonicalize_name(distribution) for name, _ in self._withs)
+
+
+def detect(prefix: str, environment: EnvironmentTool) -> Tool:
+    """Return the tool that installs plugins into the environment at ``prefix``.
+
+    That is the tool that installed the host, found from its record in the environment:
+    uv tool or pipx; else ``environment`` (pip, or ``uv pip``) itself.
+    """
+    receipt = os.path.join(prefix, UV_RECEIPT)
+    if os.path.isfile(receipt):
+        import tomllib
+
+        try:
+            with open(receipt, "rb") as stream:
+                data = tomllib.load(stream)
+        except (OSError, ValueError) as error:
+            raise _unreadable(receipt, str(error)) from error
+        return UvTool(_find("uv", "uv tool"), prefix, data)
+    metadata = os.path.join(prefix, PIPX_METADATA)
+    if os.path.isfile(metadata):
+        try:
+            with open(metadata, encoding="utf-8") as stream:
+                data = json.load(stream)
+        except (OSError, ValueError, RecursionError) as error:
+            raise _unreadable(metadata, str(error)) from error
+        return PipxTool(_find("pipx", "pipx"), prefix, data if isinstance(data, dict) else {})
+    return environment
+
+
+def _find(program: str, purpose: str) -> str:
+    """Return the path of ``program`` on PATH, or raise saying why it is needed."""
+    found = shutil.which(program)
+    if found is None:
+        raise InstallError(
+            f"This environment is managed by {purpose}, but `{program}` is not on PATH.",
+            hint=f"Install {program} or add it to PATH, then try again.",
+        )
+    return found
+
+
+def _receipt_entry(entry: object, receipt: str) -> tuple[str, list[str]]:
+    """Turn one requirement table of a uv receipt into (canonical name, ``--with`` args)."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+        raise _unreadable(receipt, f"a requirement is not a table with a name: {entry!r}")
+    name: str = entry["name"]
+    extras = entry.get("extras") or []
+    text = name + (f"[{','.join(map(str, extras))}]" if extras else "")
+    if isinstance(entry.get("editable"), str):
+        return canonicalize_name(name), ["--with-editable", entry["editable"]]
+    local = entry.get("directory") or entry.get("path")
+    if isinstance(local, str):
+        from pathlib import Path
+
+        text += f" @ {Path(local).absolute().as_uri()}"
+    elif isinstance(entry.get("git"), str):
+        reference = next((entry[k] for k in ("rev", "tag", "branch") if entry.get(k)), None)
+        text += f" @ git+{entry['git']}" + (f"@{reference}" if reference else "")
+    elif isinstance(entry.get("url"), str):
+        text += f" @ {entry['url']}"
+    else:
+        text += str(entry.get("specifier") or "")
+    if entry.get("subdirectory") and "@" in text:
+        text += f"#subdirectory={entry['subdirectory']}"
+    if entry.get("marker"):
+        text += f" ; {entry['marker']}"
+    return canonicalize_name(name), ["--with", text]
+
+
+def _unreadable(path: str, problem: str) -> InstallError:
+    return InstallError(
+        f"Cannot read the installer's record {path}: {problem}.",
+        hint="Reinstall the host with the tool that installed it, then try again.",
+    )
+
+
+def _without_index_url(options: InstallOptions) -> list[str]:
+    """Return pip's flags but ``--index-url``, which pipx takes as an option of its own."""
+    return dataclasses.replace(options, index_url=None).pip_flags()
+
+
+def _after_dashes(specs: Sequence[str]) -> list[str]:
+    """Put ``--`` before requirements, so none is ever read as an option."""
+    return ["--", *specs] if specs else []
+
+
+def _shell_join(args: Sequence[str]) -> str:
+    import shlex
+
+    return shlex.join(args)
