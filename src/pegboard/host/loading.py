@@ -40,6 +40,18 @@ _PLUGIN_ATTRIBUTES: Final = frozenset(
 ONLY_COMMANDS: Final = frozenset({"command", "typer"})
 """Kinds of plugin that are a command and nothing else (no hooks, no startup)."""
 
+HOST_MODULES: Final = (
+    "asyncio",
+    "pegboard.di",
+    "pegboard.hooks.groups",
+    "pegboard.hooks.registry",
+    "pegboard.host.loading",
+    "pegboard.host.typer_bridge",
+)
+"""What a host has imported when it loads and starts plugins (click and pluggy included).
+
+Children of checks and timings share these, so an import time is the plugin's own."""
+
 KNOWN_TO_FAIL: Final = frozenset({"failed", "incompatible"})
 """Kinds learnt for plugins whose import fails; they are not imported in-process."""
 

@@ -91,26 +91,23 @@ class Pipeline:
         return self.failures()
 
     def load_for_command(self, name: str) -> LoadedPlugin:
-        """Load plugin ``name`` and the plugins that observe command execution.
+        """Load plugin ``name`` to run its command (the root loads the observers itself).
 
-        Unlearnt plugins are learnt first (in children), since any of them may observe. When
-        nothing observes and ``name`` is only a command (Click or Typer, no hooks), it is
-        imported without a registry: pluggy and the hook machinery are not needed, so they
-        are not imported.
+        Unlearnt plugins are learnt first (in children). A plugin learnt to be only a
+        command (Click or Typer, no hooks, no startup) is imported without a registry:
+        pluggy and the hook machinery are not needed, so they are not imported.
         """
         catalog = self.catalog
         catalog.learn(catalog.unlearnt())
-        observers = [r for r in catalog.observers() if r.name != name]
         record = catalog.record(name)
         if record is None:
             raise LookupError(name)
-        if name not in self.loaded and not observers and record.kind in ONLY_COMMANDS:
-            # Learnt as a plain command: no registry needed.
+        if name not in self.loaded and record.kind in ONLY_COMMANDS:
             from pegboard.host.loading import import_plugin
 
             loaded = self.loaded[name] = import_plugin(record, api_version=catalog.host.api_version)
             catalog.remember({name: loaded.error})
-        self.load([*observers, record])
+        self.load([record])
         return self.loaded[name]
 
     def command_only(self, name: str) -> click.Command | None:
@@ -140,7 +137,7 @@ class Pipeline:
         wanted = catalog.contributors(group)
         if not wanted:
             return None
-        self.load([*wanted, *catalog.observers()])
+        self.load(wanted)
         registry = self.registry
         subcommands = {
             name: function if isinstance(function, click.Command) else click.command(name)(function)
