@@ -19,13 +19,12 @@ UNMARKED_IMPLEMENTATIONS: Final = frozenset({STARTUP, SHUTDOWN, HEALTH})
 EXECUTION_HOOKS: Final = frozenset({PRE_EXECUTE, POST_EXECUTE})
 """Hooks called around every plugin command; their implementers load with any command."""
 
-OPTIONAL_ARGUMENTS: Final = {STARTUP: {"ctx": None}, POST_EXECUTE: {"outcome": None}}
+OPTIONAL_ARGUMENTS: Final = {STARTUP: {"ctx": None}}
 """Hook arguments a caller may leave out, with the value passed instead.
 
-``startup(ctx)`` may be called as ``call_hook("startup")`` and ``post_execute`` without its
-``outcome``, as code written for the registry pegboard descends from does. pluggy itself
-cannot express this: an implementation may only name arguments the specification declares
-without a default.
+``startup(ctx)`` may be called as ``call_hook("startup")``, as code written for the registry
+pegboard descends from does. A default in the specification would say the same, but pluggy
+before 1.6 refuses implementations that name such an argument.
 """
 
 DEFAULT_TIMEOUT: Final = 10.0
