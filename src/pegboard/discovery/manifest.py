@@ -263,7 +263,25 @@ class Manifest:
     def _rescan(self, previous: list[bytes] | None, previous_stamps: Sequence[Stamp] = ()) -> None:
         """Scan the entries and folders that changed since ``previous`` (all if None); save.
 
-        ``previous_stamps`` are the path stamps ``previous`` was written with.
+        ``previous_stamps`` are the path stamps ``previous`` was written with. An older file
+        whose parts disagree with each other is dropped, and everything scanned again.
+        """
+        try:
+            self._scan(previous, previous_stamps)
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            if previous is None:
+                raise
+            logger.info("manifest %s is inconsistent (%s); scanning everything", self.path, exc)
+            self._scan(None, ())
+        self.rebuilt = True
+        self._write()
+
+    def _scan(self, previous: list[bytes] | None, previous_stamps: Sequence[Stamp]) -> None:
+        """Build every line from ``previous`` and what changed since (see :meth:`_rescan`).
+
+        Records of unchanged metadata folders are taken from the older file's record lines,
+        with what was learnt about them; those of new or replaced folders are read again,
+        learnt from scratch. A plugin that had failed is learnt again after any change.
         """
         from pegboard.discovery.entrypoints import canonical_name, combine
 
@@ -271,8 +289,11 @@ class Manifest:
         old_sections, old_pairs = _previous(previous)
         if previous is None:
             _prune(os.path.dirname(self.path), keep=self.path)
+        kept: dict[str, list[PluginRecord]] = {}
+        for record, info in old_pairs:
+            raw = record.unrefused()
+            kept.setdefault(info, []).append(raw.forget() if raw.kind in _RETRY else raw)
         sections: dict[str, dict[str, list[Any]]] = {}
-        changed: set[str] = set()  # metadata folders scanned again, or edited (editable)
         found = []
         old_stamps = {stamp[0]: stamp for stamp in previous_stamps if isinstance(stamp, list)}
         for stamp in stamps:
@@ -285,24 +306,24 @@ class Manifest:
             for folder, (_, _, rows, _, scanned) in section.items():
                 info = _join(entry, folder)
                 if scanned is not None:
-                    changed.add(info)
                     records = scanned
+                elif rows is True:  # its records are in the record lines
+                    records = kept[info]
                 else:
-                    records = [PluginRecord.from_row(row) for row in rows] if rows else []
+                    records = [PluginRecord.from_row(row) for row in rows or ()]
+                kept[info] = records
                 found.append((canonical_name(folder), info, records))
-        learnt = {
-            (info, record.identity): record
-            for record, info in old_pairs
-            if record.learnt and record.kind not in _RETRY and info not in changed
-        }
-        pairs = []
-        for record, info in combine(found, self.scanner.reserved):
-            old = learnt.get((info, record.identity)) if record.usable else None
-            pairs.append((record if old is None else _carry(record, old), info))
-        # The sections are stored without the records scanned now (they are in the rows).
-        for section in sections.values():
+        pairs = combine(found, self.scanner.reserved)
+        listed = {info for _, info in pairs}
+        for entry, section in sections.items():
             for folder, value in section.items():
-                section[folder] = value[:4]
+                info = _join(entry, folder)
+                rows = value[2]
+                if rows is not None:
+                    # Rows are kept only for a distribution shadowed by an earlier one,
+                    # whose records are in no record line.
+                    rows = True if info in listed else [r.to_row() for r in kept[info]]
+                section[folder] = [value[0], value[1], rows, value[3]]
         self._stamps = stamps
         self._sources = [
             source
@@ -310,9 +331,7 @@ class Manifest:
             for value in section.values()
             for source in value[3]
         ]
-        self.rebuilt = True
         self._set(pairs, _dumps(sections))
-        self._write()
 
     def _section(
         self,
@@ -344,10 +363,10 @@ class Manifest:
             ):
                 section[folder] = [*value[:4], None]
             else:
-                section[folder] = self._scan(entry, folder, mtime_ns, inode)
+                section[folder] = self._read_folder(entry, folder, mtime_ns, inode)
         return section
 
-    def _scan(self, entry: str, folder: str, mtime_ns: int, inode: int) -> list[Any]:
+    def _read_folder(self, entry: str, folder: str, mtime_ns: int, inode: int) -> list[Any]:
         """Read one metadata folder: ``[mtime_ns, ino, rows, editable sources, records]``."""
         from pegboard.discovery.editable import is_editable, module_file
         from pegboard.discovery.entrypoints import normalize, scan_distribution
@@ -474,18 +493,6 @@ def _loads(text: bytes) -> Any:
         gc.enable()
 
 
-def _carry(record: PluginRecord, old: PluginRecord) -> PluginRecord:
-    """Return ``record`` with the facts learnt about the same plugin before a rescan."""
-    return record.learn(
-        help=old.help,
-        hooks=old.hooks or (),
-        kind=old.kind or "",
-        failure=old.failure,
-        groups=old.groups,
-        import_seconds=old.import_seconds,
-    )
-
-
 def _mtime(path: str) -> int | None:
     try:
         return os.stat(path).st_mtime_ns
@@ -592,18 +599,20 @@ def _previous(
 
 
 def _check_section_value(value: object) -> None:
-    """Raise unless ``value`` is ``[mtime_ns, ino, rows or null, [[source, mtime_ns], ...]]``."""
+    """Raise unless ``value`` is ``[mtime_ns, ino, rows, [[source, mtime_ns], ...]]``.
+
+    ``rows`` is null (no plugins), true (its records are in the record lines) or the rows of
+    a shadowed distribution's records.
+    """
     if not (
         isinstance(value, list)
         and len(value) == 4
         and type(value[0]) is int
         and type(value[1]) is int
-        and (value[2] is None or isinstance(value[2], list))
+        and (value[2] is None or value[2] is True or isinstance(value[2], list))
         and _pairs_list(value[3])
     ):
         raise TypeError(f"malformed folder entry {value!r}")
-    for row in value[2] or ():
-        PluginRecord.from_row(row)
 
 
 def _parse_line(line: bytes) -> tuple[PluginRecord, str]:

@@ -121,14 +121,22 @@ class PluginRecord:
         """Whether help and hooks were recorded by an earlier load."""
         return self.hooks is not None
 
-    @property
-    def identity(self) -> tuple[str, str, str, str]:
-        """What must match for learnt facts to carry over to a rebuilt manifest."""
-        return (self.name, self.target, self.distribution, self.version)
-
     def refuse(self, verdict: Verdict, reason: str) -> PluginRecord:
         """Return a copy marked unusable for ``reason``."""
         return self._replace(verdict=verdict, reason=reason)
+
+    def unrefused(self) -> PluginRecord:
+        """Return the record as its own distribution declares it, before the rules that span
+        distributions (duplicate and reserved names) were applied."""
+        if self.verdict in _ACROSS_DISTRIBUTIONS:
+            return self._replace(verdict=Verdict.OK, reason=None)
+        return self
+
+    def forget(self) -> PluginRecord:
+        """Return a copy with nothing learnt, so the plugin is learnt again."""
+        return self._replace(
+            help=None, hooks=None, kind=None, failure=None, groups=(), import_seconds=None
+        )
 
     @property
     def has_command(self) -> bool:
@@ -199,6 +207,8 @@ class PluginRecord:
 
 
 _VERDICTS: Final = {verdict.value: verdict for verdict in Verdict}
+_ACROSS_DISTRIBUTIONS: Final = frozenset({Verdict.DUPLICATE, Verdict.RESERVED})
+"""Verdicts that depend on other distributions, not on the record's own."""
 _TEXT: Final = (str,)
 _OPTIONAL_TEXT: Final = (str, type(None))
 _ROW_TYPES: Final = frozenset(
