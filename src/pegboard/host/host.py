@@ -214,7 +214,23 @@ class Host:
             catalog = Catalog(self.identity, self.selection(no_plugins=options(ctx).no_plugins))
             root.meta[_CATALOG_KEY] = catalog
             root.call_on_close(catalog.shutdown)
+            root.call_on_close(lambda: self._tell_missing(root, catalog))
         return catalog
+
+    def _tell_missing(self, ctx: click.Context, catalog: Catalog) -> None:
+        """Say once on stderr when plugins installed through the host are missing.
+
+        Only after the manifest was rebuilt: on a warm start nothing can have changed.
+        """
+        opts = options(ctx)
+        manifest = catalog.manifest
+        if opts.quiet or opts.format != "text" or not manifest.rebuilt:
+            return
+        from pegboard.host.pluginset import canonical, missing_notice
+
+        notice = missing_notice(self.name, {canonical(r.distribution) for r in manifest.records})
+        if notice is not None:
+            click.echo(f"Note: {notice}", err=True)
 
     def registry(self, ctx: click.Context | None = None) -> Registry:
         """Load every enabled plugin (isolated) and return the registry to call hooks on.
