@@ -81,3 +81,30 @@ def test_a_raising_callback_offers_nothing() -> None:
 
     cli = make_cli(broken)
     assert complete(cli, "cli a") == []
+
+
+def test_dynamic_choices_are_plain_strings_as_the_seed_s_were() -> None:
+    complete = dynamic_choices(lambda: ["alpha", "alpine", "beta"])
+    ctx = click.Context(click.Command("cli"))
+    param = click.Argument(["name"])
+    choices = complete(ctx, param, "al")
+    assert choices == ["alpha", "alpine"]
+    assert all(type(choice) is str for choice in choices)
+
+
+def test_dynamic_choices_with_help_text_become_completion_items() -> None:
+    offered: list[str | tuple[str, str]] = [("alpha", "the first"), "alpine"]
+    complete = dynamic_choices(lambda: offered)
+    ctx = click.Context(click.Command("cli"))
+    items = complete(ctx, click.Argument(["name"]), "al")
+    assert [(item.value, item.help) for item in items] == [  # type: ignore[union-attr]
+        ("alpha", "the first"),
+        ("alpine", None),
+    ]
+    cli = make_cli(lambda: [("alpha", "the first"), ("beta", "the second")])
+    result = CliRunner().invoke(
+        cli,
+        env={"_CLI_COMPLETE": "zsh_complete", "COMP_WORDS": "cli a", "COMP_CWORD": "1"},
+        prog_name="cli",
+    )
+    assert result.output.splitlines() == ["plain", "alpha", "the first"]

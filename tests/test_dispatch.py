@@ -8,7 +8,7 @@ from typing import Any
 import pluggy
 import pytest
 
-from pegboard import CoreSpec, HookCallError, HookNotFoundError, PegboardError, Registry, hookimpl
+from pegboard import CoreSpec, HookFailedError, HookNotFoundError, Registry, hookimpl
 
 
 class Answer:
@@ -118,8 +118,9 @@ def test_a_failing_wrapper_is_attributed_and_leaves_the_result() -> None:
     registry = registry_with(w=BadWrapper(), a=Answer(1))
     outcomes = registry.call_hook_detailed_sync("health")
     assert [(o.plugin, o.ok) for o in outcomes] == [("a", True), ("w", False)]
-    with pytest.raises(HookCallError, match="Plugin 'w' raised"):
+    with pytest.raises(RuntimeError, match="wrapper broke") as caught:
         registry.call_hook_sync("health")
+    assert caught.value.__notes__ == ["raised by plugin 'w' in hook 'health'"]
 
 
 def test_a_wrapper_failing_before_it_yields_is_left_out_and_reported() -> None:
@@ -150,13 +151,53 @@ def test_an_old_style_wrapper_forcing_an_exception_is_attributed() -> None:
     assert registry.call_hook_sync("health", errors="collect") == [1]
 
 
-def test_one_failure_does_not_stop_the_others_and_is_raised_after() -> None:
+def test_one_failure_does_not_stop_the_others_and_raises_the_plugin_s_own_error() -> None:
     registry = registry_with(a=Answer(1), bad=Raising(), c=Answer(3))
-    with pytest.raises(HookCallError, match="Plugin 'bad' raised ValueError") as caught:
+    with pytest.raises(ValueError, match="boom") as caught:
         registry.call_hook_sync("health")
-    assert isinstance(caught.value.__cause__, ValueError)
-    assert caught.value.plugin == "bad"
+    assert caught.value.__notes__ == ["raised by plugin 'bad' in hook 'health'"]
     assert registry.call_hook_sync("health", errors="collect") == [3, 1]
+    # Raised again, the same exception object does not collect a second note.
+    with pytest.raises(ValueError, match="boom") as again:
+        asyncio.run(registry.call_hook("health"))
+    assert len(again.value.__notes__) == 1
+
+
+def test_several_failures_raise_an_exception_group_in_call_order() -> None:
+    class Typed:
+        @hookimpl
+        def health(self) -> bool:
+            raise TypeError("wrong")
+
+    registry = registry_with(a=Raising(), ok=Answer(1), b=Typed())
+    with pytest.raises(ExceptionGroup, match="2 plugins failed in hook 'health'") as caught:
+        registry.call_hook_sync("health")
+    assert [type(e) for e in caught.value.exceptions] == [TypeError, ValueError]
+    assert caught.value.exceptions[1].__notes__ == ["raised by plugin 'a' in hook 'health'"]
+    handled = []
+    try:
+        registry.call_hook_sync("health")
+    except* ValueError as group:
+        handled.append(("value", len(group.exceptions)))
+    except* TypeError as group:
+        handled.append(("type", len(group.exceptions)))
+    assert handled == [("value", 1), ("type", 1)]
+
+
+def test_system_exit_under_raise_is_wrapped_not_re_raised() -> None:
+    registry = registry_with(a=Answer(1), ex=Exiting())
+    with pytest.raises(HookFailedError, match="Plugin 'ex' raised SystemExit") as caught:
+        registry.call_hook_sync("health")
+    assert isinstance(caught.value.__cause__, SystemExit)
+    assert caught.value.plugin == "ex"
+    assert caught.value.hook == "health"
+
+
+def test_hook_call_error_is_a_deprecated_name_of_hook_failed_error() -> None:
+    with pytest.warns(DeprecationWarning, match="HookCallError is deprecated") as record:
+        from pegboard import HookCallError
+    assert HookCallError is HookFailedError
+    assert record[0].filename == __file__
 
 
 def test_system_exit_is_isolated_keyboard_interrupt_is_not() -> None:
@@ -183,7 +224,7 @@ def test_detailed_outcomes_attribute_results_errors_and_durations() -> None:
     assert not by_plugin["bad"].ok
     assert by_plugin["slow"].result == "late"
     assert by_plugin["slow"].duration >= 0.04
-    with pytest.raises(HookCallError):
+    with pytest.raises(ValueError, match="boom"):
         registry.call_hook_detailed_sync("health", errors="raise")
 
 
@@ -205,8 +246,9 @@ def test_timeout_bounds_each_async_implementation() -> None:
     by_plugin = {o.plugin: o for o in outcomes}
     assert by_plugin["fast"].result == "fast"
     assert isinstance(by_plugin["hung"].error, TimeoutError)
-    with pytest.raises(HookCallError, match="Plugin 'hung' timed out"):
+    with pytest.raises(TimeoutError, match=r"no result within 0\.05 s") as caught:
         registry.call_hook_sync("health", timeout=0.05)
+    assert caught.value.__notes__ == ["raised by plugin 'hung' in hook 'health'"]
 
 
 def test_offloaded_sync_implementations_are_bounded_too() -> None:
@@ -236,18 +278,18 @@ def test_missing_arguments_are_the_caller_s_error() -> None:
         Registry().call_hook_detailed_sync("pre_execute", name="x")
 
 
-@pytest.mark.parametrize("plugin", [SlowAsync(0.0), Answer(1)], ids=["async", "sync"])
-def test_sync_call_inside_a_running_loop_says_what_to_do(plugin: object) -> None:
-    # Refused whatever is installed, so a host's behaviour does not depend on its plugins.
+@pytest.mark.parametrize("plugin", [SlowAsync(0.0, 7), Answer(7)], ids=["async", "sync"])
+def test_sync_calls_work_inside_a_running_loop(plugin: object) -> None:
+    # The same result whatever is installed, so a host's behaviour does not depend on plugins.
     registry = registry_with(p=plugin)
 
-    async def inside() -> None:
-        with pytest.raises(PegboardError, match="inside a running event loop"):
-            registry.call_hook_sync("health")
-        with pytest.raises(PegboardError, match="inside a running event loop"):
-            registry.call_hook_detailed_sync("health")
+    async def inside() -> tuple[Any, list[Any]]:
+        return (
+            registry.call_hook_sync("health"),
+            [o.result for o in registry.call_hook_detailed_sync("health")],
+        )
 
-    asyncio.run(inside())
+    assert asyncio.run(inside()) == ([7], [7])
 
 
 def test_firstresult_hooks_return_one_value() -> None:

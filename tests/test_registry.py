@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pluggy
@@ -114,7 +115,7 @@ def test_unknown_names_suggest_close_matches() -> None:
             method("helo")
         assert isinstance(caught.value, KeyError)
         assert caught.value.suggestions == ("hello",)
-    with pytest.raises(PluginNotFoundError, match=r"^No plugin named 'zzz'\.$"):
+    with pytest.raises(PluginNotFoundError, match=r"^Plugin 'zzz' not found\.$"):
         registry.get("zzz")
 
 
@@ -160,7 +161,7 @@ def test_deregister_then_register_again_walks_the_table() -> None:
     assert not registry.has("al")
     assert registry.call_hook_sync("health") == []
     registry.register("a", plugin)
-    states = [payload["state"] for name, payload in sink.events if name == "plugin.state"]
+    states = [payload["state"] for name, payload in sink.events if name == "registry_transition"]
     assert states == ["active", "removed", "discovered", "active"]
 
 
@@ -260,3 +261,79 @@ def test_unmarked_lifecycle_methods_are_implementations() -> None:
     registry.register("p", Plain())
     assert registry.implemented_hooks("p") == ["shutdown", "startup"]
     assert registry.call_hook_sync("startup", ctx=None) == ["started"]
+
+
+BIJUX = "bijux"
+bijux_impl = pluggy.HookimplMarker(BIJUX)
+bijux_spec = pluggy.HookspecMarker(BIJUX)
+
+
+class BijuxHealthy:
+    @bijux_impl
+    def health(self) -> bool:
+        return True
+
+
+class BijuxSpec:
+    @bijux_spec
+    def bijux_report(self) -> str:  # type: ignore[empty-body]
+        """A hook of another project's host."""
+
+
+def test_another_project_s_hookimpl_marker_fails_naming_the_project() -> None:
+    registry = Registry()
+    with pytest.raises(PluginRejectedError, match="marker of project 'bijux'") as caught:
+        registry.register("seed", BijuxHealthy())
+    assert "Registry(project='bijux')" in str(caught.value)
+    assert registry.names() == []
+
+
+def test_another_project_s_hookspec_marker_fails_naming_the_project() -> None:
+    with pytest.raises(RegistryError, match=r"BijuxSpec\.bijux_report .* project 'bijux'"):
+        Registry(hookspecs=[BijuxSpec])
+
+
+def test_a_registry_of_that_project_reads_its_markers_and_pegboard_s() -> None:
+    registry = Registry(project=BIJUX, hookspecs=[BijuxSpec])
+    registry.register("seed", BijuxHealthy())
+    registry.register("ours", Healthy())
+    assert registry.call_hook_sync("health") == [True, True]
+    assert "bijux_report" in registry.hook_names()
+
+
+def test_refused_entry_points_are_recorded_under_their_own_name() -> None:
+    registry = Registry()
+    registry.transition("bad name", PluginState.FAILED)
+    registry.update_meta("bad name", reason="its name has a space")
+    assert registry.state("bad name") is PluginState.FAILED
+    assert registry.meta("bad name")["reason"] == "its name has a space"
+    with pytest.raises(InvalidNameError):
+        registry.transition("", PluginState.FAILED)
+
+
+def test_plugin_state_is_a_str_enum() -> None:
+    assert isinstance(PluginState.ACTIVE, str)
+    assert [PluginState.ACTIVE] == ["active"]
+    assert f"{PluginState.FAILED}" == "failed"
+    assert PluginState("removed") is PluginState.REMOVED
+
+
+def test_startup_may_be_called_without_a_context() -> None:
+    seen: list[object] = []
+
+    class WithContext:
+        @hookimpl
+        def startup(self, ctx: object) -> None:
+            seen.append(ctx)
+
+    class WithoutContext:
+        @hookimpl
+        async def startup(self) -> str:
+            return "started"
+
+    registry = Registry()
+    registry.register("with", WithContext())
+    registry.register("without", WithoutContext())
+    assert asyncio.run(registry.call_hook("startup")) == ["started"]
+    assert registry.call_hook_sync("startup", ctx="given") == ["started"]
+    assert seen == [None, "given"]

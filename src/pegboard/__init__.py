@@ -15,7 +15,7 @@ from pegboard._version import __version__
 if TYPE_CHECKING:
     from pegboard._errors import (
         CommandNotFoundError,
-        HookCallError,
+        HookFailedError,
         HookNotFoundError,
         InstallError,
         InvalidNameError,
@@ -29,23 +29,26 @@ if TYPE_CHECKING:
         RegistryError,
         StateFileError,
     )
+    from pegboard.hooks.context import StartupContext
     from pegboard.hooks.dispatch import HookOutcome
     from pegboard.hooks.groups import command_group
     from pegboard.hooks.lifecycle import TRANSITIONS, PluginState
     from pegboard.hooks.registry import Registry
     from pegboard.hooks.specs import POST_EXECUTE, PRE_EXECUTE, CoreSpec, hookimpl, hookspec
-    from pegboard.hooks.telemetry import JsonLinesSink, MemorySink, Telemetry
+    from pegboard.hooks.telemetry import JsonLinesSink, MemorySink, NullSink, Telemetry
     from pegboard.host.completion import dynamic_choices
     from pegboard.host.host import Host
-    from pegboard.host.loading import load_entrypoints
+    from pegboard.host.library import aload_entrypoints, load_entrypoints
+    from pegboard.host.observe import CommandOutcome
 
 __all__ = [
     "POST_EXECUTE",
     "PRE_EXECUTE",
     "TRANSITIONS",
     "CommandNotFoundError",
+    "CommandOutcome",
     "CoreSpec",
-    "HookCallError",
+    "HookFailedError",
     "HookNotFoundError",
     "HookOutcome",
     "Host",
@@ -55,6 +58,7 @@ __all__ = [
     "JsonLinesSink",
     "MemorySink",
     "NameConflictError",
+    "NullSink",
     "PegboardError",
     "PluginDisabledError",
     "PluginLoadError",
@@ -63,9 +67,11 @@ __all__ = [
     "PluginState",
     "Registry",
     "RegistryError",
+    "StartupContext",
     "StateFileError",
     "Telemetry",
     "__version__",
+    "aload_entrypoints",
     "command_group",
     "dynamic_choices",
     "hookimpl",
@@ -78,18 +84,22 @@ _HOMES: Final = {
     "PRE_EXECUTE": "pegboard.hooks.names",
     "TRANSITIONS": "pegboard.hooks.lifecycle",
     "CommandNotFoundError": "pegboard._errors",
+    "CommandOutcome": "pegboard.host.observe",
     "CoreSpec": "pegboard.hooks.specs",
-    "HookCallError": "pegboard._errors",
+    "HookCallError": "pegboard._errors",  # deprecated: warns, gives HookFailedError
+    "HookFailedError": "pegboard._errors",
     "HookNotFoundError": "pegboard._errors",
     "HookOutcome": "pegboard.hooks.dispatch",
     "Host": "pegboard.host.host",
-    "load_entrypoints": "pegboard.host.loading",
+    "aload_entrypoints": "pegboard.host.library",
+    "load_entrypoints": "pegboard.host.library",
     "InstallError": "pegboard._errors",
     "InvalidNameError": "pegboard._errors",
     "InvalidTransitionError": "pegboard._errors",
     "JsonLinesSink": "pegboard.hooks.telemetry",
     "MemorySink": "pegboard.hooks.telemetry",
     "NameConflictError": "pegboard._errors",
+    "NullSink": "pegboard.hooks.telemetry",
     "PegboardError": "pegboard._errors",
     "PluginDisabledError": "pegboard._errors",
     "PluginLoadError": "pegboard._errors",
@@ -98,6 +108,7 @@ _HOMES: Final = {
     "PluginState": "pegboard.hooks.lifecycle",
     "Registry": "pegboard.hooks.registry",
     "RegistryError": "pegboard._errors",
+    "StartupContext": "pegboard.hooks.context",
     "StateFileError": "pegboard._errors",
     "Telemetry": "pegboard.hooks.telemetry",
     "command_group": "pegboard.hooks.groups",
@@ -113,7 +124,8 @@ def __getattr__(name: str) -> Any:
     if home is None:
         raise AttributeError(f"module 'pegboard' has no attribute {name!r}")
     value = getattr(importlib.import_module(home), name)
-    globals()[name] = value  # later lookups skip this function
+    if name in __all__:  # deprecated names are looked up (and warn) every time
+        globals()[name] = value  # later lookups skip this function
     return value
 
 

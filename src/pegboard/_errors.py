@@ -14,15 +14,20 @@ short lines and choose an exit code without parsing messages::
     │   ├── InvalidTransitionError
     │   └── PluginRejectedError        pluggy refused the plugin (e.g. a bad hookimpl)
     ├── HookNotFoundError              (also an AttributeError)
-    ├── HookCallError                  a plugin's implementation raised or timed out
+    ├── HookFailedError                a hook raised SystemExit, CancelledError or the like
     ├── PluginLoadError                a plugin could not be imported or started
     ├── StateFileError                 the enable/disable state could not be saved
     └── InstallError                   pip/uv failed, or the result failed verification
+
+A hook implementation's own ``Exception`` is not wrapped: ``errors="raise"`` re-raises it with
+a note (PEP 678) naming the plugin, or an ``ExceptionGroup`` of them when several fail.
+``HookCallError`` is the deprecated name of :class:`HookFailedError`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 
 class PegboardError(Exception):
@@ -54,7 +59,7 @@ class PluginNotFoundError(RegistryError, KeyError):
 
     def __init__(self, name: str, suggestions: Iterable[str] = (), *, hint: str | None = None):
         self.suggestions = tuple(suggestions)
-        message = f"No plugin named {name!r}.{_did_you_mean(self.suggestions)}"
+        message = f"Plugin {name!r} not found.{_did_you_mean(self.suggestions)}"
         super().__init__(message, plugin=name, hint=hint)
 
     # KeyError.__str__ would wrap the message in quotes.
@@ -116,25 +121,28 @@ class HookNotFoundError(PegboardError, AttributeError):
         self.hook = hook
         self.known = tuple(sorted(known))
         super().__init__(
-            f"No hook named {hook!r}.",
+            f"Hook {hook!r} not found.",
             hint="Known hooks: " + ", ".join(self.known) + ".",
         )
 
     __str__ = PegboardError.__str__
 
 
-class HookCallError(PegboardError):
-    """A plugin's hook implementation raised or timed out.
+class HookFailedError(PegboardError):
+    """A plugin's hook raised something that would stop the host if it were re-raised.
 
-    The original exception is chained as ``__cause__``; ``hook`` names the hook.
+    ``errors="raise"`` re-raises a plugin's own ``Exception`` unchanged (with a note naming the
+    plugin), so ``except ValueError`` in host code keeps working. ``SystemExit``,
+    ``asyncio.CancelledError`` and other ``BaseException`` subclasses would end the process or
+    cancel the caller's task instead, so they arrive wrapped in this error (chained as
+    ``__cause__``). ``hook`` and ``error`` say which hook and what it raised.
     """
 
     def __init__(self, hook: str, plugin: str, error: BaseException):
         self.hook = hook
         self.error = error
-        what = "timed out" if isinstance(error, TimeoutError) else f"raised {error!r}"
         super().__init__(
-            f"Plugin {plugin!r} {what} in hook {hook!r}.",
+            f"Plugin {plugin!r} raised {error!r} in hook {hook!r}.",
             plugin=plugin,
             hint=f"Run `pegboard plugins check {plugin}` for details, or disable the plugin.",
         )
@@ -150,3 +158,26 @@ class StateFileError(PegboardError):
 
 class InstallError(PegboardError):
     """Installing or uninstalling a plugin distribution failed."""
+
+
+_DEPRECATED: dict[str, tuple[str, Any]] = {
+    "HookCallError": ("HookFailedError", HookFailedError),
+}
+"""Old name → (new name, value): still importable, with a DeprecationWarning."""
+
+
+def __getattr__(name: str) -> Any:
+    """Return a deprecated name's replacement, warning the caller (PEP 562)."""
+    if name not in _DEPRECATED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import warnings
+
+    new_name, value = _DEPRECATED[name]
+    warnings.warn(
+        f"pegboard.{name} is deprecated, use pegboard.{new_name}: hooks now raise the plugin's "
+        "own exception (with a note naming the plugin), and HookFailedError only for "
+        "SystemExit, CancelledError and other BaseExceptions",
+        DeprecationWarning,
+        stacklevel=3,  # reached through pegboard.__getattr__: blame its caller
+    )
+    return value

@@ -3,7 +3,8 @@
 Services (the registry, telemetry, a host's own objects) are registered by type and resolved
 by type. ``scope()`` opens a child container that sees its parent's services, can override
 them, and becomes ``current()`` for the running thread or task (a ``contextvars`` variable),
-so tests and nested hosts never leak services into each other.
+so tests and nested hosts never leak services into each other. A parent's factory asked for
+from a child runs in the child: objects built for a scope see that scope's overrides.
 
 Why not a library: the popular containers either pull in heavy machinery at import time (this
 module sits on the startup path) or lack context-local scoping; what pegboard needs is the
@@ -30,7 +31,7 @@ class ServiceNotFoundError(PegboardError, LookupError):
 
 
 class Container:
-    """Services by type: factories called once (per container) and instances."""
+    """Services by type: factories called once per container that asks, and instances."""
 
     def __init__(self, parent: Container | None = None):
         self.parent = parent
@@ -50,21 +51,32 @@ class Container:
             self._instances[key] = instance
 
     def resolve(self, key: type[T]) -> T:
-        """Return the service for ``key`` from this container or the nearest parent."""
+        """Return the service for ``key`` from this container or the nearest parent.
+
+        An instance found up the chain is shared. A factory found up the chain runs here, in
+        the scope that asked, and its result is kept here: what the factory resolves in turn
+        then sees this scope's overrides, and the parent never caches an object built from
+        them.
+        """
         container: Container | None = self
         while container is not None:
             with container._lock:
                 if key in container._instances:
                     return cast(T, container._instances[key])
                 factory = container._factories.get(key)
-                if factory is not None:
-                    instance = container._instances[key] = factory(container)
-                    return cast(T, instance)
+            if factory is not None:
+                return self._build(key, factory)
             container = container.parent
         raise ServiceNotFoundError(
             f"No service registered for {key.__qualname__}.",
             hint="Register it with pegboard.di.current().register(...) or provide(...).",
         )
+
+    def _build(self, key: type[T], factory: Callable[[Container], T]) -> T:
+        with self._lock:
+            if key not in self._instances:  # another thread may have built it meanwhile
+                self._instances[key] = factory(self)
+            return cast(T, self._instances[key])
 
 
 def _default_container() -> Container:

@@ -46,7 +46,7 @@ def test_a_disabled_plugin_is_not_imported_by_the_host(invoke: Invoke, installed
 def test_unknown_names_are_refused(invoke: Invoke, installed: SiteDir, command: str) -> None:
     result = invoke("plugins", command, "helo")
     assert result.exit_code == 3
-    assert result.stderr.startswith("Error: No plugin named 'helo'. Did you mean 'hello'?\n")
+    assert result.stderr.startswith("Error: Plugin 'helo' not found. Did you mean 'hello'?\n")
     assert PluginStates.for_host("acmetest").disabled() == {"sleepy"}
 
 

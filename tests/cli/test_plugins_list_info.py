@@ -223,8 +223,8 @@ def test_info_text(invoke: Invoke, installed: SiteDir) -> None:
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("helo", "Error: No plugin named 'helo'. Did you mean 'hello'?"),
-        ("zzz", "Error: No plugin named 'zzz'."),
+        ("helo", "Error: Plugin 'helo' not found. Did you mean 'hello'?"),
+        ("zzz", "Error: Plugin 'zzz' not found."),
     ],
 )
 def test_info_of_an_unknown_plugin_is_not_found(

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import pytest
 
 from conftest import SiteDir
+from pegboard.workers import Job, Outcome, run_jobs
 
 JOBS_SOURCE = """
 import asyncio, os, signal, subprocess, sys, time
@@ -66,6 +71,9 @@ def write_a_lot(payload):
     sys.stdout.write("x" * payload["bytes"])
     return "done"
 
+def loaded_modules(payload):
+    return sorted(sys.modules)
+
 def read_stdin(payload):
     return sys.stdin.read()
 
@@ -96,6 +104,12 @@ class _BadRepr:
 def bad_repr(payload):
     return [_BadRepr()]
 
+def kill_the_zygote(payload):
+    if os.getppid() == payload["runner"]:
+        raise RuntimeError("not forked: refusing to kill the test run")
+    os.kill(os.getppid(), signal.SIGKILL)
+    time.sleep(600)
+
 def write_pid_and_hang(payload):
     with open(payload["file"] + ".part", "w") as stream:
         stream.write(str(os.getpid()))
@@ -109,3 +123,21 @@ def jobs_module(site: SiteDir) -> str:
     """Return the name of a module of job functions, importable only via a runtime path."""
     site.write_module("hostile_jobs", JOBS_SOURCE)
     return "hostile_jobs"
+
+
+@pytest.fixture(params=[True, False], ids=["forked", "fresh"])
+def runner(request: pytest.FixtureRequest) -> Callable[..., list[Outcome]]:
+    """``run_jobs`` with forked children from a zygote, then with a fresh interpreter per job."""
+    return functools.partial(run_jobs, fork=request.param)
+
+
+@pytest.fixture
+def run_one(runner: Callable[..., list[Outcome]], jobs_module: str) -> Callable[..., Outcome]:
+    """Run one function of the jobs module with ``payload``; return its outcome."""
+
+    def run(function: str, timeout: float = 20.0, **payload: Any) -> Outcome:
+        jobs: Sequence[Job] = [Job(function, f"{jobs_module}:{function}", payload)]
+        (outcome,) = runner(jobs, timeout=timeout)
+        return outcome
+
+    return run

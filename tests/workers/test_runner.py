@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,8 @@ import pytest
 from pegboard.workers import Job, Outcome, Status, run_jobs
 from pegboard.workers.verdict import OUTPUT_LIMIT
 
-
-def run(module: str, function: str, timeout: float = 20.0, **payload: object) -> Outcome:
-    (outcome,) = run_jobs([Job(function, f"{module}:{function}", payload)], timeout=timeout)
-    return outcome
+Runner = Callable[..., list[Outcome]]
+RunOne = Callable[..., Outcome]
 
 
 @pytest.mark.parametrize(
@@ -29,7 +28,7 @@ def run(module: str, function: str, timeout: float = 20.0, **payload: object) ->
         ("raise_keyboard_interrupt", {}, Status.RAISED, "it raised KeyboardInterrupt"),
         ("raise_cancelled", {}, Status.RAISED, "it raised CancelledError"),
         ("call_sys_exit", {}, Status.EXITED, "it called sys.exit(3)"),
-        ("call_os_exit", {}, Status.EXITED, "exit status 7"),
+        ("call_os_exit", {}, Status.EXITED, "it exited with status 7 before returning"),
         ("kill_self", {"signal": "SIGSEGV"}, Status.CRASHED, "killed by SIGSEGV"),
         ("kill_self", {"signal": "SIGKILL"}, Status.CRASHED, "killed by SIGKILL"),
         ("hang", {}, Status.TIMEOUT, "it did not finish within 1.5 s"),
@@ -38,14 +37,19 @@ def run(module: str, function: str, timeout: float = 20.0, **payload: object) ->
     ],
 )
 def test_each_ending_gives_one_outcome_and_spares_the_others(
-    jobs_module: str, function: str, payload: dict[str, object], status: Status, error: str | None
+    runner: Runner,
+    jobs_module: str,
+    function: str,
+    payload: dict[str, object],
+    status: Status,
+    error: str | None,
 ) -> None:
     jobs = [
         Job("before", f"{jobs_module}:double", {"x": 1}),
         Job("hostile", f"{jobs_module}:{function}", payload),
         Job("after", f"{jobs_module}:double", {"x": 2}),
     ]
-    before, hostile, after = run_jobs(jobs, timeout=1.5, workers=3)
+    before, hostile, after = runner(jobs, timeout=1.5, workers=3)
     assert (hostile.key, hostile.status) == ("hostile", status)
     if error is None:
         assert (hostile.value, hostile.error) == (42, None)
@@ -57,39 +61,39 @@ def test_each_ending_gives_one_outcome_and_spares_the_others(
     assert (after.key, after.status, after.value) == ("after", Status.OK, 4)
 
 
-def test_raised_exception_leaves_its_traceback_in_the_output(jobs_module: str) -> None:
-    outcome = run(jobs_module, "raise_value_error")
+def test_raised_exception_leaves_its_traceback_in_the_output(run_one: RunOne) -> None:
+    outcome = run_one("raise_value_error")
     assert "Traceback" in outcome.output
     assert "ValueError: boom" in outcome.output
 
 
-def test_output_is_captured_at_file_descriptor_level(jobs_module: str) -> None:
-    outcome = run(jobs_module, "write_everywhere")
+def test_output_is_captured_at_file_descriptor_level(run_one: RunOne) -> None:
+    outcome = run_one("write_everywhere")
     assert (outcome.status, outcome.value) == (Status.OK, "the value")
     for line in ("from print", "from stderr", "from fd 1", "from fd 2", "from a subprocess"):
         assert line in outcome.output
 
 
-def test_helper_holding_stdout_does_not_make_a_healthy_job_hang(jobs_module: str) -> None:
+def test_helper_holding_stdout_does_not_make_a_healthy_job_hang(run_one: RunOne) -> None:
     # The helper sleeps far longer than the timeout: waiting for stdout to close would time out.
-    outcome = run(jobs_module, "start_helper", timeout=30)
+    outcome = run_one("start_helper", timeout=30)
     assert outcome.status == Status.OK
     assert "helper started" in outcome.output
 
 
-def test_output_is_capped(jobs_module: str) -> None:
-    outcome = run(jobs_module, "write_a_lot", bytes=OUTPUT_LIMIT * 3)
+def test_output_is_capped(run_one: RunOne) -> None:
+    outcome = run_one("write_a_lot", bytes=OUTPUT_LIMIT * 3)
     assert outcome.value == "done"
     assert outcome.output.count("x") == OUTPUT_LIMIT
     assert f"{OUTPUT_LIMIT * 2} more bytes of output not shown" in outcome.output
 
 
-def test_stdin_is_empty(jobs_module: str) -> None:
-    assert run(jobs_module, "read_stdin").value == ""
+def test_stdin_is_empty(run_one: RunOne) -> None:
+    assert run_one("read_stdin").value == ""
 
 
 def test_child_sees_runtime_path_but_not_the_working_folder(
-    jobs_module: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run_one: RunOne, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     here = tmp_path / "work"
     here.mkdir()
@@ -97,7 +101,7 @@ def test_child_sees_runtime_path_but_not_the_working_folder(
         (here / f"{hostile}.py").write_text("raise SystemExit('imported from cwd')\n")
     monkeypatch.chdir(here)
     monkeypatch.syspath_prepend("")
-    outcome = run(jobs_module, "where_am_i")
+    outcome = run_one("where_am_i")
     assert outcome.status == Status.OK, outcome.error
     seen = outcome.value
     assert seen["cwd"] == str(here)
@@ -107,9 +111,9 @@ def test_child_sees_runtime_path_but_not_the_working_folder(
     assert not seen["click"].startswith(str(here))
 
 
-def test_explicit_sys_path_is_used(jobs_module: str, site_path: str) -> None:
+def test_explicit_sys_path_is_used(runner: Runner, jobs_module: str, site_path: str) -> None:
     job = Job("k", f"{jobs_module}:where_am_i", {})
-    (without,) = run_jobs([job], timeout=20, sys_path=[p for p in sys.path if p != site_path])
+    (without,) = runner([job], timeout=20, sys_path=[p for p in sys.path if p != site_path])
     assert without.status == Status.RAISED
     assert "ModuleNotFoundError" in (without.error or "")
 
@@ -121,8 +125,8 @@ def site_path(jobs_module: str) -> str:
     return str(Path(hostile_jobs.__file__).parent)
 
 
-def test_values_json_cannot_encode_arrive_json_safe(jobs_module: str) -> None:
-    outcome = run(jobs_module, "unusual_values")
+def test_values_json_cannot_encode_arrive_json_safe(run_one: RunOne) -> None:
+    outcome = run_one("unusual_values")
     assert outcome.status == Status.OK
     assert outcome.value == {
         "('a', 1)": "tuple key",
@@ -137,15 +141,17 @@ def test_values_json_cannot_encode_arrive_json_safe(jobs_module: str) -> None:
     json.dumps(outcome.value, allow_nan=False)
 
 
-def test_a_value_whose_repr_fails_is_still_reported(jobs_module: str) -> None:
-    outcome = run(jobs_module, "bad_repr")
+def test_a_value_whose_repr_fails_is_still_reported(run_one: RunOne) -> None:
+    outcome = run_one("bad_repr")
     assert outcome.value == ["<_BadRepr object (repr failed)>"]
 
 
-def test_outcomes_keep_the_order_of_jobs_and_progress_counts_them(jobs_module: str) -> None:
+def test_outcomes_keep_the_order_of_jobs_and_progress_counts_them(
+    runner: Runner, jobs_module: str
+) -> None:
     jobs = [Job(f"j{n}", f"{jobs_module}:double", {"x": n}) for n in range(7)]
     calls: list[tuple[int, int, str]] = []
-    outcomes = run_jobs(
+    outcomes = runner(
         jobs, timeout=20, workers=3, progress=lambda d, t, k, e: calls.append((d, t, k))
     )
     assert [(o.key, o.value) for o in outcomes] == [(f"j{n}", 2 * n) for n in range(7)]
@@ -157,7 +163,10 @@ def test_no_jobs_start_nothing() -> None:
     assert run_jobs([], timeout=1) == []
 
 
-def test_ctrl_c_kills_every_child_and_propagates(jobs_module: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "fresh"])
+def test_ctrl_c_kills_every_child_and_propagates(
+    jobs_module: str, tmp_path: Path, fork: bool
+) -> None:
     import hostile_jobs
 
     files = [tmp_path / f"pid{n}" for n in range(2)]
@@ -168,7 +177,7 @@ def test_ctrl_c_kills_every_child_and_propagates(jobs_module: str, tmp_path: Pat
         from pegboard.workers import Job, run_jobs
         jobs = [Job(str(n), "hostile_jobs:write_pid_and_hang", {{"file": f}})
                 for n, f in enumerate({[str(f) for f in files]!r})]
-        run_jobs(jobs, timeout=600, workers=2)
+        run_jobs(jobs, timeout=600, workers=2, fork={fork})
         """
     )
     parent = subprocess.Popen(
@@ -188,3 +197,27 @@ def test_ctrl_c_kills_every_child_and_propagates(jobs_module: str, tmp_path: Pat
     for file in files:
         with pytest.raises(ProcessLookupError):
             os.kill(int(file.read_text()), 0)
+
+
+def test_a_job_that_kills_its_zygote_is_reported_and_others_still_run(jobs_module: str) -> None:
+    jobs = [
+        Job("attacker", f"{jobs_module}:kill_the_zygote", {"runner": os.getpid()}),
+        *(Job(f"j{n}", f"{jobs_module}:double", {"x": n}) for n in range(3)),
+    ]
+    attacker, *others = run_jobs(jobs, timeout=20, workers=1, fork=True)
+    assert attacker.status == Status.CRASHED
+    assert "took down the worker process" in (attacker.error or "")
+    assert [(o.status, o.value) for o in others] == [(Status.OK, 2 * n) for n in range(3)]
+
+
+def test_preload_that_fails_falls_back_to_fresh_interpreters(jobs_module: str) -> None:
+    job = Job("k", f"{jobs_module}:double", {"x": 4})
+    (outcome,) = run_jobs([job], timeout=20, preload=["no_such_module_here"], fork=True)
+    assert (outcome.status, outcome.value) == (Status.OK, 8)
+
+
+def test_preloaded_modules_are_shared_by_forked_children(jobs_module: str) -> None:
+    (outcome,) = run_jobs(
+        [Job("k", f"{jobs_module}:loaded_modules", {})], timeout=20, preload=["decimal"]
+    )
+    assert "decimal" in outcome.value

@@ -1,4 +1,4 @@
-"""``plugins check [NAME]``: load plugins in child processes and report what is wrong."""
+"""``plugins check [NAME]``: load plugins in isolated children and report what is wrong."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import click
 
 from pegboard._text import printable
 from pegboard.cli._names import plugin_name_argument
-from pegboard.cli._output import chosen_format, colour, emit, format_option
+from pegboard.cli._output import chosen_format, colour, emit, format_option, user_states
+from pegboard.cli._progress import interrupt_exits, terminal_progress
 from pegboard.host.exit import ExitCode
 from pegboard.host.host import catalog_of, host_of, options
-from pegboard.manage.probe import DEFAULT_TIMEOUT, CheckReport, check_plugin
+from pegboard.host.options import command_option
+from pegboard.manage.probe import DEFAULT_TIMEOUT, CheckReport, check_plugins
 
 
 @click.command()
@@ -22,29 +24,36 @@ from pegboard.manage.probe import DEFAULT_TIMEOUT, CheckReport, check_plugin
     help="Seconds each check may take before the plugin counts as hanging.",
 )
 @format_option
+@command_option("quiet", expose=False)
 @click.pass_context
 def check(ctx: click.Context, name: str | None, timeout: float, output_format: str | None) -> None:
-    """Check plugins in child processes (all enabled ones, or NAME).
+    """Check plugins in isolated child processes (all enabled ones, or NAME).
 
-    Each plugin is imported, started and asked for its health in a separate process under a
-    timeout, so a plugin that crashes, hangs or exits cannot take the checker down. Exits
-    with 4 when any plugin has a problem, 3 when NAME is not installed.
+    Each plugin is imported, started and asked for its health in a process of its own under
+    a timeout, several at a time, so a plugin that crashes, hangs or exits cannot take the
+    checker or another plugin's verdict down. Disabled plugins are checked only when named.
+    Exits with 4 when any plugin has a problem, 3 when NAME is not installed, 130 on Ctrl-C.
     """
     host = host_of(ctx)
-    catalog = catalog_of(ctx)
     if name is None:
-        names = [
-            r.name
-            for r in catalog.records()
-            if r.usable and r.name not in catalog.selection.disabled
-        ]
+        # The state file, not the invocation's selection: --no-plugins must not check (and
+        # so import) plugins the user disabled.
+        disabled = user_states(ctx).disabled()
+        names = [r.name for r in catalog_of(ctx).records() if r.usable and r.name not in disabled]
     else:
         names = [name]
-    reports = [check_plugin(host.identity, n, timeout=timeout) for n in names]
+    quiet = options(ctx).quiet
+    with interrupt_exits():
+        reports = check_plugins(
+            host.identity,
+            names,
+            timeout=timeout,
+            progress=terminal_progress(ctx, output_format, quiet=quiet),
+        )
 
     def text() -> None:
         for report in reports:
-            _print_text(report, quiet=options(ctx).quiet)
+            _print_text(report, quiet=quiet)
         if not reports:
             click.echo("No plugins to check.")
 

@@ -41,9 +41,9 @@ from pegboard.cli._output import (
     timing,
     user_states,
 )
-from pegboard.discovery.records import PluginRecord
+from pegboard.cli._progress import interrupt_exits, terminal_progress
 from pegboard.host.host import MANAGEMENT_COMMANDS, catalog_of, options
-from pegboard.manage.timing import import_seconds
+from pegboard.manage.timing import import_times
 
 _COLUMNS: Final = (
     ("name", "name"),
@@ -144,8 +144,16 @@ def list_plugins(
     if not show_all:
         pairs = [(record, row) for record, row in pairs if row["state"] == ACTIVE]
     if timings:
+        # Only active plugins are imported: a disabled one never is, --all or not.
+        timed = [record for record, row in pairs if row["state"] == ACTIVE]
+        with interrupt_exits():
+            seconds = import_times(
+                {record.name: record.target for record in timed},
+                timeout=timeout,
+                progress=terminal_progress(ctx, output_format, quiet=quiet),
+            )
         for record, row in pairs:
-            row.update(timing(_measure(record, timeout)))
+            row.update(timing(seconds.get(record.name)))
     rows = [row for _, row in pairs]
 
     def text() -> None:
@@ -187,7 +195,9 @@ def info(
     """
     disabled = user_states(ctx).disabled()
     record = find_record(ctx, name)
-    seconds = _measure(record, timeout)
+    # A disabled plugin is not imported, not even in a child, to show its import time.
+    measure = record.usable and record.name not in disabled
+    seconds = import_times({name: record.target}, timeout=timeout)[name] if measure else None
     row = (
         plugin_row(record, disabled)
         | {
@@ -258,15 +268,6 @@ def _set_enabled(ctx: click.Context, name: str, *, enabled: bool) -> None:
             f"({printable(record.reason or 'no reason recorded')}).",
             err=True,
         )
-
-
-def _measure(record: PluginRecord, timeout: float) -> float | None:
-    """Return the import time of a usable plugin, measured in a child process.
-
-    A child process gives an honest number and keeps a plugin that hangs, crashes or prints
-    away from this one; None when the import fails or outlasts ``timeout``.
-    """
-    return import_seconds(record.target, timeout=timeout) if record.usable else None
 
 
 plugins.add_command(check)

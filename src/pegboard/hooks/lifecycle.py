@@ -10,8 +10,11 @@ from typing import Final
 from pegboard._errors import InvalidTransitionError
 
 
-class PluginState(enum.Enum):
-    """Where a plugin stands in its life inside one host process."""
+class PluginState(enum.StrEnum):
+    """Where a plugin stands in its life inside one host process.
+
+    A ``str`` enum, so ``PluginState.ACTIVE == "active"`` and states serialise as their value.
+    """
 
     DISCOVERED = "discovered"
     """Its entry point was found; nothing of it has been imported."""
@@ -25,9 +28,6 @@ class PluginState(enum.Enum):
     """Deregistered; the name may be registered again (a reinstall)."""
     FAILED = "failed"
     """It could not be loaded or started; the reason is kept in the registry's metadata."""
-
-    def __str__(self) -> str:
-        return self.value
 
 
 _S = PluginState

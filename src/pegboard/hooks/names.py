@@ -18,3 +18,27 @@ UNMARKED_IMPLEMENTATIONS: Final = frozenset({STARTUP, SHUTDOWN, HEALTH})
 
 EXECUTION_HOOKS: Final = frozenset({PRE_EXECUTE, POST_EXECUTE})
 """Hooks called around every plugin command; their implementers load with any command."""
+
+OPTIONAL_ARGUMENTS: Final = {STARTUP: {"ctx": None}}
+"""Hook arguments a caller may leave out, with the value passed instead.
+
+``startup(ctx)`` may be called as ``call_hook("startup")``, as code written for the registry
+pegboard descends from does. pluggy itself cannot express this: an implementation may only
+name arguments the specification declares without a default.
+"""
+
+DEFAULT_TIMEOUT: Final = 10.0
+"""Seconds a lifecycle or execution hook may take, unless the caller gives a timeout."""
+
+DEFAULT_TIMEOUTS: Final = {
+    STARTUP: DEFAULT_TIMEOUT,
+    SHUTDOWN: DEFAULT_TIMEOUT,
+    PRE_EXECUTE: DEFAULT_TIMEOUT,
+    POST_EXECUTE: DEFAULT_TIMEOUT,
+}
+"""The bounds a :class:`~pegboard.Registry` starts with: every hook pegboard itself calls.
+
+Hooks without an entry (``health``, a host's own hooks) are bounded only when the caller
+passes ``timeout``: a bound costs a thread per call, which the hot path of a host's own
+hooks should not pay unasked.
+"""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-import sys
+import time
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType, ModuleType
 from typing import Any, Final, Literal, cast
@@ -23,29 +23,36 @@ import pluggy
 
 from pegboard._errors import (
     HookNotFoundError,
+    InvalidNameError,
     NameConflictError,
-    PegboardError,
     PluginNotFoundError,
     PluginRejectedError,
     RegistryError,
 )
 from pegboard._names import suggest, validate_name
 from pegboard.hooks.dispatch import (
+    Failure,
     HookOutcome,
     PreparedHook,
     call_full,
+    call_in_thread,
     call_plain,
+    call_plain_bounded,
     check_arguments,
-    first_error,
+    error_to_raise,
     prepare,
 )
 from pegboard.hooks.lifecycle import PluginState, check_transition, path
+from pegboard.hooks.names import DEFAULT_TIMEOUTS, OPTIONAL_ARGUMENTS
 from pegboard.hooks.specs import PROJECT, UNMARKED_IMPLEMENTATIONS, CoreSpec
 from pegboard.hooks.telemetry import Emitter, MemorySink, Telemetry
 
 logger = logging.getLogger(__name__)
 
 ErrorPolicy = Literal["raise", "collect"]
+
+_IMPL_SUFFIX: Final = "_impl"
+_SPEC_SUFFIX: Final = "_spec"
 
 _HOLDS_OBJECT: Final = frozenset({PluginState.INSTALLED, PluginState.ACTIVE, PluginState.INACTIVE})
 _UNKNOWN_VERSION: Final = "unknown"
@@ -55,43 +62,85 @@ class _Manager(pluggy.PluginManager):
     """A pluggy manager that also reads pegboard's markers and unmarked lifecycle methods.
 
     A host with its own project name still accepts ``pegboard.hookimpl``, so plugin authors
-    need only one marker whatever host they target.
+    need only one marker whatever host they target. A marker of any other project is refused
+    with an error naming that project: pluggy alone would skip the implementation silently.
     """
 
     def parse_hookimpl_opts(self, plugin: object, name: str) -> pluggy.HookimplOpts | None:
         opts = super().parse_hookimpl_opts(plugin, name)
-        # pluggy has already looked for this project's marker; look further only where
-        # something else can match, since this runs for every attribute of every plugin.
-        if opts is not None or (
-            self.project_name == PROJECT and name not in UNMARKED_IMPLEMENTATIONS
-        ):
+        if opts is not None:
             return opts
         found = inspect.getattr_static(plugin, name, None)
-        if found is None:
-            return None
         function = found.__func__ if isinstance(found, staticmethod | classmethod) else found
-        marked: pluggy.HookimplOpts | None = getattr(function, PROJECT + "_impl", None)
+        marks = getattr(function, "__dict__", None)
+        if not marks:  # no marker of any project: the common case, decided cheaply
+            if name in UNMARKED_IMPLEMENTATIONS and inspect.isfunction(function):
+                return cast(pluggy.HookimplOpts, {})  # pluggy fills in the defaults
+            return None
+        marked: pluggy.HookimplOpts | None = marks.get(PROJECT + _IMPL_SUFFIX)
         if marked is not None:
             return marked
+        foreign = self._foreign(marks, _IMPL_SUFFIX)
+        if foreign is not None:
+            raise pluggy.PluginValidationError(
+                plugin,
+                f"its hook implementation {name!r} is marked with the hookimpl marker of "
+                f"project {foreign!r}, but this registry reads the markers of "
+                f"{self._readable()}; mark it with pegboard.hookimpl, or create the registry "
+                f"with Registry(project={foreign!r})",
+            )
         if name in UNMARKED_IMPLEMENTATIONS and inspect.isfunction(function):
-            return cast(pluggy.HookimplOpts, {})  # pluggy fills in the defaults
+            return cast(pluggy.HookimplOpts, {})
         return None
 
     def parse_hookspec_opts(
         self, module_or_class: ModuleType | type, name: str
     ) -> pluggy.HookspecOpts | None:
         opts = super().parse_hookspec_opts(module_or_class, name)
-        if opts is None:
-            opts = getattr(getattr(module_or_class, name, None), PROJECT + "_spec", None)
-        return opts
+        if opts is not None:
+            return opts
+        marks = getattr(getattr(module_or_class, name, None), "__dict__", None)
+        if not marks:
+            return None
+        opts = marks.get(PROJECT + _SPEC_SUFFIX)
+        if opts is not None:
+            return cast(pluggy.HookspecOpts, opts)
+        foreign = self._foreign(marks, _SPEC_SUFFIX)
+        if foreign is not None:
+            owner = getattr(module_or_class, "__qualname__", module_or_class.__name__)
+            raise RegistryError(
+                f"Hook specification {owner}.{name} is marked with the hookspec marker of "
+                f"project {foreign!r}, but this registry reads the markers of "
+                f"{self._readable()}.",
+                hint=f"Mark it with pegboard.hookspec, or create the registry with "
+                f"Registry(project={foreign!r}).",
+            )
+        return None
+
+    def _foreign(self, marks: Mapping[str, Any], suffix: str) -> str | None:
+        """Return the project of a pluggy marker in ``marks`` that this manager does not read."""
+        for key, value in marks.items():
+            if key.endswith(suffix) and isinstance(value, dict):
+                project = key.removesuffix(suffix)
+                if project not in (self.project_name, PROJECT):
+                    return project
+        return None
+
+    def _readable(self) -> str:
+        if self.project_name == PROJECT:
+            return repr(PROJECT)
+        return f"{self.project_name!r} and {PROJECT!r}"
 
 
 class Registry:
     """Registered plugins of one host, with their names, aliases, metadata and states.
 
-    ``telemetry`` receives an event for every registration and state change (an in-memory
-    sink by default). ``project`` is the pluggy project name; ``hookspecs`` are the host's own
-    specification classes, added to :class:`~pegboard.CoreSpec`.
+    ``telemetry`` receives the events of :data:`~pegboard.hooks.telemetry.EVENTS`: every
+    mutation and every hook call (an in-memory sink by default; :class:`~pegboard.NullSink`
+    turns them off at no cost). ``project`` is the pluggy project name; ``hookspecs`` are the
+    host's own specification classes, added to :class:`~pegboard.CoreSpec`. ``timeouts`` bound
+    hooks called without an explicit ``timeout`` (by default the lifecycle and execution hooks
+    of :data:`~pegboard.hooks.names.DEFAULT_TIMEOUTS`).
     """
 
     def __init__(
@@ -100,9 +149,14 @@ class Registry:
         *,
         project: str = PROJECT,
         hookspecs: Iterable[ModuleType | type] = (),
+        timeouts: Mapping[str, float] = DEFAULT_TIMEOUTS,
     ):
         self.telemetry: Telemetry = telemetry if telemetry is not None else MemorySink()
-        self._emit = Emitter(self.telemetry).emit
+        emitter = Emitter(self.telemetry)
+        self._emit = emitter.emit
+        self._observed = emitter.enabled
+        self.timeouts: dict[str, float] = dict(timeouts)
+        """Seconds each hook may take when called without ``timeout``; absent: unbounded."""
         self._pm = _Manager(project)
         self._pm.add_hookspecs(CoreSpec)
         for spec in hookspecs:
@@ -150,6 +204,8 @@ class Registry:
             self._aliases[alias] = name
             self._alias_of[name] = alias
         self._meta[name] = {"version": version or _UNKNOWN_VERSION, **(metadata or {})}
+        if self._observed:
+            self._emit("registry_register", name=name, alias=alias, version=version)
         for step in steps:
             self._set_state(name, step)
         return plugin
@@ -159,6 +215,8 @@ class Registry:
         name = self._resolve(name_or_alias)
         plugin = self._plugins.get(name)
         self.transition(name, PluginState.REMOVED)
+        if self._observed:
+            self._emit("registry_deregister", name=name)
         return plugin
 
     def get(self, name_or_alias: str) -> object:
@@ -195,6 +253,8 @@ class Registry:
         """Merge ``values`` into a plugin's metadata."""
         name = self._resolve(name_or_alias)
         self._meta.setdefault(name, {"version": _UNKNOWN_VERSION}).update(values)
+        if self._observed:
+            self._emit("registry_meta_updated", name=name, keys=sorted(values))
 
     def state(self, name_or_alias: str) -> PluginState:
         """Return the lifecycle state recorded for a name or alias."""
@@ -205,11 +265,16 @@ class Registry:
 
         A name never seen before may enter any state (discovery records DISCOVERED or
         FAILED before any object exists). Entering INACTIVE, FAILED or REMOVED stops its hooks
-        from being called; FAILED and REMOVED also drop the object and its alias.
+        from being called; FAILED and REMOVED also drop the object and its alias. A name that
+        could never be registered (``"bad name"``) may still be recorded as FAILED, so that a
+        refused entry point is reported under the name its author gave it.
         """
         name = self._aliases.get(name_or_alias, name_or_alias)
         if name not in self._states:
-            validate_name(name)
+            if state is not PluginState.FAILED:
+                validate_name(name)
+            elif not isinstance(name, str) or not name:
+                raise InvalidNameError(f"Invalid plugin name {name!r}: it must be a string.")
         current = self._states.get(name)
         if current == state:
             return
@@ -234,8 +299,12 @@ class Registry:
                 del self._aliases[alias]
         self._set_state(name, state)
 
-    def emit(self, event: str, **payload: Any) -> None:
-        """Send a telemetry event to the registry's sink; a failing sink is only logged."""
+    def emit(self, event: str, /, **payload: Any) -> None:
+        """Send a telemetry event to the registry's sink.
+
+        A sink that raises is logged and reported as ``registry_telemetry_failed``; the caller
+        never sees its exception.
+        """
         self._emit(event, **payload)
 
     # -- hooks ---------------------------------------------------------------------------
@@ -244,6 +313,8 @@ class Registry:
         """Add a host's hook specification class or module."""
         self._pm.add_hookspecs(spec)
         self._prepared.clear()
+        if self._observed:
+            self._emit("registry_hookspecs", spec=getattr(spec, "__qualname__", repr(spec)))
 
     def hook_names(self) -> list[str]:
         """Return the names of all hooks with a specification, sorted."""
@@ -265,20 +336,26 @@ class Registry:
         errors: ErrorPolicy = "raise",
         **kwargs: Any,
     ) -> Any:
-        """Call ``hook`` from code without a running event loop; see :meth:`call_hook`."""
-        _refuse_inside_loop()
-        prepared = self._prepared_hook(hook)
-        call_kwargs = check_arguments(prepared, kwargs)
+        """Call ``hook`` from synchronous code; see :meth:`call_hook`.
+
+        Works with or without a running event loop: async implementations and wrappers then
+        run on a private loop in a daemon thread, so a plugin cannot hang the caller past the
+        bound.
+        """
+        prepared, call_kwargs, bound = self._begin(hook, kwargs, timeout)
+        start = time.perf_counter() if self._observed else 0.0
         if prepared.simple:
-            results, failures = call_plain(prepared, call_kwargs)
-            self._settle(prepared.name, failures, errors)
-            if prepared.firstresult:
-                return results[0] if results else None
-            return results
-        value, outcomes = _run(
-            call_full(prepared, call_kwargs, timeout=timeout, offload_sync=False)
-        )
-        self._settle(prepared.name, _failures(outcomes), errors)
+            if bound is None:
+                results, failures = call_plain(prepared, call_kwargs)
+            else:
+                results, failures = call_plain_bounded(prepared, call_kwargs, bound)
+            value = (results[0] if results else None) if prepared.firstresult else results
+        else:
+            value, outcomes = call_in_thread(
+                prepared, call_kwargs, timeout=bound, offload_sync=False
+            )
+            failures = _failures(outcomes)
+        self._settle(prepared, failures, errors, start)
         return value
 
     async def call_hook(
@@ -292,17 +369,15 @@ class Registry:
     ) -> Any:
         """Call every implementation of ``hook`` and return the non-None results in order.
 
-        ``async def`` implementations run concurrently, each bounded by ``timeout`` seconds.
-        One plugin's exception or timeout never stops the others; afterwards the first one is
-        raised as :class:`~pegboard.HookCallError` (``errors="raise"``) or only logged and
-        sent to telemetry (``errors="collect"``). ``firstresult`` hooks return one value.
+        ``async def`` implementations run concurrently on the running loop, each bounded by
+        ``timeout`` seconds (by default the hook's entry in :attr:`timeouts`, if any); with a
+        bound, synchronous ones run in daemon threads, one after another. An implementation
+        that overruns is cancelled and abandoned. One plugin's failure never stops the others;
+        afterwards ``errors="raise"`` raises the plugin's own exception with a note naming the
+        plugin (an ``ExceptionGroup`` when several failed), and ``errors="collect"`` only logs
+        it and sends it to telemetry. ``firstresult`` hooks return one value.
         """
-        prepared = self._prepared_hook(hook)
-        call_kwargs = check_arguments(prepared, kwargs)
-        value, outcomes = await call_full(
-            prepared, call_kwargs, timeout=timeout, offload_sync=False
-        )
-        self._settle(prepared.name, _failures(outcomes), errors)
+        value, _ = await self._acall(hook, kwargs, timeout, errors, offload_sync=False)
         return value
 
     async def call_hook_detailed(
@@ -319,14 +394,9 @@ class Registry:
 
         Outcomes carry the plugin name, its result or error and its duration, so a host can
         report who failed and who was slow. With ``offload_sync`` synchronous implementations
-        run in daemon threads so that ``timeout`` bounds them as well (used for ``startup``).
+        run concurrently in daemon threads (under a bound they otherwise run one at a time).
         """
-        prepared = self._prepared_hook(hook)
-        call_kwargs = check_arguments(prepared, kwargs)
-        _, outcomes = await call_full(
-            prepared, call_kwargs, timeout=timeout, offload_sync=offload_sync
-        )
-        self._settle(prepared.name, _failures(outcomes), errors)
+        _, outcomes = await self._acall(hook, kwargs, timeout, errors, offload_sync=offload_sync)
         return outcomes
 
     def call_hook_detailed_sync(
@@ -339,19 +409,15 @@ class Registry:
         offload_sync: bool = False,
         **kwargs: Any,
     ) -> list[HookOutcome]:
-        """Run :meth:`call_hook_detailed` from code without a running event loop."""
-        _refuse_inside_loop()
-        prepared = self._prepared_hook(hook)
-        if not prepared.plain and not prepared.wrappers:
-            # Nothing to run: spare the caller the cost of starting asyncio, but still report
-            # a call with missing arguments, which is the host's bug whatever is installed.
-            check_arguments(prepared, kwargs)
-            return []
-        outcomes: list[HookOutcome] = _run(
-            self.call_hook_detailed(
-                hook, timeout=timeout, errors=errors, offload_sync=offload_sync, **kwargs
+        """Run :meth:`call_hook_detailed` from synchronous code, loop or no loop."""
+        prepared, call_kwargs, bound = self._begin(hook, kwargs, timeout)
+        start = time.perf_counter() if self._observed else 0.0
+        outcomes: list[HookOutcome] = []
+        if prepared.plain or prepared.wrappers:  # else spare the cost of an event loop
+            _, outcomes = call_in_thread(
+                prepared, call_kwargs, timeout=bound, offload_sync=offload_sync
             )
-        )
+        self._settle(prepared, _failures(outcomes), errors, start)
         return outcomes
 
     # -- commands ------------------------------------------------------------------------
@@ -371,6 +437,8 @@ class Registry:
         self._commands[key] = command
         if version is not None:
             self._group_versions[group] = version
+        if self._observed:
+            self._emit("command_group_registered", group=group, name=name, version=version)
 
     def group_version(self, group: str) -> str | None:
         """Return the version given for a command group by ``command_group``, if any."""
@@ -449,7 +517,8 @@ class Registry:
     def _set_state(self, name: str, state: PluginState) -> None:
         previous = self._states.get(name)
         self._states[name] = state
-        self._emit("plugin.state", plugin=name, previous=str(previous), state=str(state))
+        if self._observed:
+            self._emit("registry_transition", name=name, previous=previous, state=state)
 
     def _prepared_hook(self, hook: str) -> PreparedHook:
         try:
@@ -458,49 +527,56 @@ class Registry:
             caller: pluggy.HookCaller | None = getattr(self._pm.hook, hook, None)
             if caller is None or not isinstance(caller, pluggy.HookCaller):
                 raise HookNotFoundError(hook, self.hook_names()) from None
-            prepared = self._prepared[hook] = prepare(caller)
+            prepared = self._prepared[hook] = prepare(caller, OPTIONAL_ARGUMENTS.get(hook, {}))
             return prepared
 
+    def _begin(
+        self, hook: str, kwargs: dict[str, Any], timeout: float | None
+    ) -> tuple[PreparedHook, dict[str, Any], float | None]:
+        """Return what every call needs: the prepared hook, its arguments and its bound."""
+        prepared = self._prepared_hook(hook)
+        bound = timeout if timeout is not None else self.timeouts.get(prepared.name)
+        return prepared, check_arguments(prepared, kwargs), bound
+
+    async def _acall(
+        self,
+        hook: str,
+        kwargs: dict[str, Any],
+        timeout: float | None,
+        errors: ErrorPolicy,
+        *,
+        offload_sync: bool,
+    ) -> tuple[Any, list[HookOutcome]]:
+        """The async calls' one body: run the core on the caller's loop and settle."""
+        prepared, call_kwargs, bound = self._begin(hook, kwargs, timeout)
+        start = time.perf_counter() if self._observed else 0.0
+        value, outcomes = await call_full(
+            prepared, call_kwargs, timeout=bound, offload_sync=offload_sync
+        )
+        self._settle(prepared, _failures(outcomes), errors, start)
+        return value, outcomes
+
     def _settle(
-        self, hook: str, failures: list[tuple[str, BaseException]], errors: ErrorPolicy
+        self, hook: PreparedHook, failures: list[Failure], errors: ErrorPolicy, start: float
     ) -> None:
-        """Report hook failures in the one place they are handled."""
+        """Report a finished call and its failures, in the one place they are handled."""
         for plugin, error in failures:
-            logger.debug("plugin %r failed in hook %r", plugin, hook, exc_info=error)
-            self._emit("hook.failed", hook=hook, plugin=plugin, error=repr(error))
+            logger.debug("plugin %r failed in hook %r", plugin, hook.name, exc_info=error)
+            if self._observed:
+                self._emit("hook_failed", hook=hook.name, plugin=plugin, error=repr(error))
+        if self._observed:
+            self._emit(
+                "hook_call",
+                hook=hook.name,
+                implementations=len(hook.plain) + len(hook.wrappers),
+                failed=len(failures),
+                seconds=time.perf_counter() - start,
+            )
         if errors == "raise":
-            exc = first_error(hook, failures)
+            exc = error_to_raise(hook.name, failures)
             if exc is not None:
                 raise exc
 
 
-def _failures(outcomes: list[HookOutcome]) -> list[tuple[str, BaseException]]:
+def _failures(outcomes: list[HookOutcome]) -> list[Failure]:
     return [(o.plugin, o.error) for o in outcomes if o.error is not None]
-
-
-def _refuse_inside_loop() -> None:
-    """Raise PegboardError when called with an event loop running in this thread.
-
-    The synchronous calls need ``asyncio.run`` for async implementations and wrappers; refusing
-    every time, not only when such a plugin is installed, keeps a host's behaviour independent
-    of what its users install. No loop can run before asyncio is imported, so the check costs
-    a dictionary lookup on the startup path.
-    """
-    asyncio = sys.modules.get("asyncio")
-    if asyncio is None:
-        return
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return
-    raise PegboardError(
-        "A synchronous hook call was made inside a running event loop.",
-        hint="Use `await registry.call_hook(...)` (or call_hook_detailed) in async code.",
-    )
-
-
-def _run(coroutine: Any) -> Any:
-    """Run ``coroutine`` to completion from synchronous code (no loop is running)."""
-    import asyncio
-
-    return asyncio.run(coroutine)

@@ -91,9 +91,13 @@ class HostIdentity:
 
 
 class Selection:
-    """How this invocation narrows the installed plugins (flags and environment)."""
+    """How this invocation narrows the installed plugins (flags and environment).
 
-    __slots__ = ("disabled", "no_plugins", "only")
+    ``disabled`` comes from the state file; ``disabled_for_run`` from ``--disable-plugin``
+    and ``<PREFIX>_DISABLE_PLUGINS``, which leave the state file alone.
+    """
+
+    __slots__ = ("disabled", "disabled_for_run", "no_plugins", "only")
 
     def __init__(
         self,
@@ -101,14 +105,16 @@ class Selection:
         no_plugins: bool = False,
         only: frozenset[str] | None = None,
         disabled: frozenset[str] = frozenset(),
+        disabled_for_run: frozenset[str] = frozenset(),
     ):
         self.no_plugins = no_plugins
         self.only = only
         self.disabled = disabled
+        self.disabled_for_run = disabled_for_run
 
     def allows(self, name: str) -> bool:
         """Whether plugin ``name`` may be loaded in this invocation."""
-        if self.no_plugins or name in self.disabled:
+        if self.no_plugins or name in self.disabled or name in self.disabled_for_run:
             return False
         return self.only is None or name in self.only
 

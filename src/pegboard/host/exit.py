@@ -22,7 +22,7 @@ import click
 
 from pegboard._errors import (
     CommandNotFoundError,
-    HookCallError,
+    HookFailedError,
     InvalidNameError,
     PegboardError,
     PluginDisabledError,
@@ -53,7 +53,7 @@ def exit_code_for(error: PegboardError) -> ExitCode:
     """Return the exit code that reports ``error``."""
     if isinstance(error, PluginNotFoundError | CommandNotFoundError | PluginDisabledError):
         return ExitCode.NOT_FOUND
-    if isinstance(error, PluginLoadError | HookCallError):
+    if isinstance(error, PluginLoadError | HookFailedError):
         return ExitCode.PLUGIN_FAILED
     if isinstance(error, InvalidNameError):
         return ExitCode.USAGE

@@ -2,8 +2,8 @@
 
 ``--help`` and shell completion list plugin commands from the manifest; built-in commands are
 named with their import path and short help so they too cost nothing until used. Running
-``host NAME`` loads that plugin (and the plugins observing execution) and wraps its command
-so ``pre_execute``/``post_execute`` are called around it.
+``host NAME`` loads that plugin (and the plugins observing execution); the host's root wraps
+the command so ``pre_execute``/``post_execute`` are called around it (``host.observe``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +19,6 @@ import click
 from pegboard._errors import CommandNotFoundError, PluginDisabledError, PluginLoadError
 from pegboard._log import get_logger
 from pegboard._text import printable
-from pegboard.hooks.names import POST_EXECUTE, PRE_EXECUTE
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -186,7 +184,7 @@ class PluginGroup(click.Group):
             )
         if loaded.command is None:
             return None
-        return _observed(loaded.command, name, catalog)
+        return _named(loaded.command, name)
 
 
 def _group_or_refusal(
@@ -199,7 +197,7 @@ def _group_or_refusal(
     """
     group = catalog.load_group(name) if name in catalog.group_help() else None
     if group is not None:
-        return _observed(group, name, catalog)
+        return group
     if record is not None and not ctx.resilient_parsing:
         raise PluginLoadError(
             f"Plugin {name!r} cannot run: it is {record.verdict.value}"
@@ -220,6 +218,9 @@ def _not_selected(ctx: click.Context, name: str, catalog: Catalog) -> PluginDisa
     if selection.no_plugins:
         why = f"plugins are off for this run (--no-plugins or {prefix}_NO_PLUGINS)"
         hint = "Run the command without them to use it."
+    elif name in selection.disabled_for_run:
+        why = f"it is switched off for this run (--disable-plugin or {prefix}_DISABLE_PLUGINS)"
+        hint = "Run the command without switching it off to use it."
     elif name in selection.disabled:
         why = "it is disabled"
         hint = f"Run `{root} plugins enable {name}` to enable it."
@@ -229,36 +230,13 @@ def _not_selected(ctx: click.Context, name: str, catalog: Catalog) -> PluginDisa
     return PluginDisabledError(f"Plugin {name!r} is not loaded: {why}.", plugin=name, hint=hint)
 
 
-def _observed(command: click.Command, name: str, catalog: Catalog) -> click.Command:
-    """Return a copy of ``command`` that calls the execution hooks around its invocation.
-
-    A shallow copy keeps the plugin's own object untouched; only the copy's ``invoke`` is
-    replaced, which works for commands and groups alike.
-    """
+def _named(command: click.Command, name: str) -> click.Command:
+    """Return a copy of ``command`` named ``name``; the plugin's own object stays untouched."""
     import copy
 
-    observed = copy.copy(command)
-    observed.name = name
-    if not catalog.observed:
-        return observed  # loaded without a registry: nothing observes, nothing to call
-    invoke = command.invoke
-    registry = catalog.registry
-
-    def invoke_with_hooks(ctx: click.Context) -> Any:
-        start = time.perf_counter()
-        kwargs = dict(ctx.params)
-        registry.call_hook_sync(
-            PRE_EXECUTE, errors="collect", name=name, args=tuple(ctx.args), kwargs=kwargs
-        )
-        try:
-            result = invoke(ctx)
-        finally:
-            registry.emit("command.finished", command=name, seconds=time.perf_counter() - start)
-        registry.call_hook_sync(POST_EXECUTE, errors="collect", name=name, result=result)
-        return result
-
-    observed.invoke = invoke_with_hooks  # type: ignore[method-assign]
-    return observed
+    named = copy.copy(command)
+    named.name = name
+    return named
 
 
 def _write_rows(formatter: click.HelpFormatter, rows: list[tuple[str, str]]) -> None:

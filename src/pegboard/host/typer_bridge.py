@@ -34,6 +34,21 @@ def as_click_command(app: Any, name: str) -> click.Command:
     return TyperBridge(name, command)
 
 
+def typer_root(app: Any) -> click.Group:
+    """Return a Click group standing for the Typer ``app`` as a host's root."""
+    import typer.main
+
+    command = typer.main.get_command(app)
+    if isinstance(command, click.Group):
+        return command
+    commands = getattr(command, "commands", {})
+    return click.Group(
+        command.name,
+        commands={name: TyperBridge(name, sub) for name, sub in commands.items()},
+        help=command.help,
+    )
+
+
 class TyperBridge(click.Command):
     """A Click command that delegates everything to a command of Typer's own Click."""
 
@@ -53,18 +68,25 @@ class TyperBridge(click.Command):
         )
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the Typer command with the raw arguments; translate its exits and errors."""
+        """Run the Typer command with the raw arguments; translate its exits and errors.
+
+        The context is made and invoked here rather than through Typer's ``main``: in
+        non-standalone mode ``main`` returns an exit code like a result, and
+        ``typer.Exit(code=3)`` would end the host with 0.
+        """
         args = [*ctx.params["args"], *ctx.args]
         try:
-            return self.inner.main(args=args, prog_name=ctx.command_path, standalone_mode=False)
+            with self.inner.make_context(ctx.command_path, args) as inner_ctx:
+                return self.inner.invoke(inner_ctx)
         except Exception as exc:
             if type(exc).__module__.split(".")[0] != "typer":
                 raise
-            show, code = getattr(exc, "show", None), getattr(exc, "exit_code", 1)
+            show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+            if code is None:  # Typer's Abort
+                raise click.Abort from exc
             if callable(show):
                 show()
-                raise click.exceptions.Exit(code) from None
-            raise click.Abort from exc
+            raise click.exceptions.Exit(code) from None
 
     def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
         """Complete options and subcommands from the Typer command."""

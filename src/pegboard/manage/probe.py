@@ -1,29 +1,34 @@
-"""Check one plugin in a child process, so a plugin that crashes, hangs or exits cannot take
-the checker down.
+"""Check plugins in isolated children, so a plugin that crashes, hangs or exits cannot take
+the checker (or another plugin's verdict) down.
 
-The parent (:func:`check_plugin`) runs ``python -m pegboard.manage.probe`` with the host's identity
-and a report file, under a timeout. The child discovers the plugin afresh (no manifest),
-loads and starts it as a host would, asks its ``health`` hook, and writes a JSON report. No
-report means the child died: the exit status says how.
+The parent (:func:`check_plugins`) discovers the host's plugins afresh (no manifest), settles
+what needs no plugin code (not installed, duplicated, incompatible) and runs one job per
+remaining plugin through :mod:`pegboard.workers`. The child (:func:`check_job`) loads and
+starts the plugin as a host would, asks its ``health`` hook and returns a report.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
-import os
-import subprocess
-import sys
-import tempfile
-import time
-from collections.abc import Sequence
-from typing import Any
+import importlib
+import pkgutil
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
 
+from pegboard._names import suggest
+from pegboard.discovery.entrypoints import discover
+from pegboard.discovery.records import PluginRecord
 from pegboard.host.catalog import HostIdentity
+from pegboard.manage.timing import HOST_MODULES
+from pegboard.workers import Job, Outcome, Status, run_jobs
+from pegboard.workers.jsonsafe import safe_repr
+from pegboard.workers.runner import Progress
 
-DEFAULT_TIMEOUT = 30.0
+DEFAULT_TIMEOUT: Final = 30.0
 """Seconds a check may take before the plugin is reported as hanging."""
+
+HEALTH_TIMEOUT: Final = 10.0
+"""Seconds the ``health`` hook may take inside a check."""
 
 
 @dataclasses.dataclass
@@ -55,127 +60,123 @@ class CheckReport:
         return {"ok": self.ok, **dataclasses.asdict(self)}
 
 
-def check_plugin(
+def check_plugins(
     host: HostIdentity,
-    name: str,
+    names: Sequence[str],
     *,
     timeout: float = DEFAULT_TIMEOUT,
-    python: str = sys.executable,
-) -> CheckReport:
-    """Check plugin ``name`` of ``host`` in a child process of ``python``."""
-    handle, report_path = tempfile.mkstemp(prefix="pegboard-check-", suffix=".json")
-    os.close(handle)
-    command = [
-        python,
-        "-m",
-        "pegboard.manage.probe",
-        "--report",
-        report_path,
-        *_host_args(host),
-        name,
-    ]
-    start = time.perf_counter()
-    try:
-        try:
-            finished = subprocess.run(
-                command,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return CheckReport(
-                name,
-                [
-                    f"the check did not finish within {timeout:g} s: the plugin hangs while "
-                    "loading or starting; report it to its author or disable it"
-                ],
-                seconds=time.perf_counter() - start,
-            )
-        with open(report_path, encoding="utf-8") as stream:
-            text = stream.read()
-    finally:
-        os.unlink(report_path)
-    if not text:
-        tail = (finished.stderr or "").strip().splitlines()[-3:]
-        return CheckReport(
-            name,
-            [
-                f"the check process died with exit status {finished.returncode} before "
-                f"reporting ({' / '.join(tail) or 'no output'}); the plugin crashes its host"
-            ],
-            seconds=time.perf_counter() - start,
-        )
-    report = CheckReport(**json.loads(text))
-    report.seconds = time.perf_counter() - start
-    return report
-
-
-def _host_args(host: HostIdentity) -> list[str]:
-    args = [
-        "--host",
-        host.name,
-        "--host-version",
-        host.version,
-        "--api-version",
-        host.api_version,
-        "--distribution",
-        host.distribution,
-    ]
-    for spec in host.hookspecs:
-        args += ["--hookspec", f"{spec.__module__}:{spec.__qualname__}"]
-    for name in sorted(host.reserved):
-        args += ["--reserved", name]
-    return args
-
-
-def _probe(args: argparse.Namespace) -> CheckReport:
-    """Run in the child: discover, load, start and ask the plugin; never raise."""
-    from pegboard._names import suggest
-    from pegboard.discovery.entrypoints import discover
-    from pegboard.hooks.names import HEALTH
-    from pegboard.hooks.registry import Registry
-    from pegboard.host.loading import load_plugins
-
-    host = HostIdentity(
-        args.host,
-        args.host_version,
-        args.api_version,
-        args.distribution,
-        hookspecs=tuple(_import(spec) for spec in args.hookspec),
-        reserved=frozenset(args.reserved),
-    )
-    records = discover(
+    progress: Progress | None = None,
+) -> list[CheckReport]:
+    """Check plugins ``names`` of ``host``, in children running side by side; one report each."""
+    # Distributions may have been installed since this process looked (install verification).
+    importlib.invalidate_caches()
+    found: dict[str, list[PluginRecord]] = {}
+    for record in discover(
         host.group,
         host_distribution=host.distribution,
         host_version=host.version,
         reserved=host.reserved,
-    )
-    mine = [r for r in records if r.name == args.name]
+    ):
+        found.setdefault(record.name, []).append(record)
+    reports = [_without_code(name, found) for name in names]
+    to_load = [(report, found[report.name]) for report in reports if report.verdict == "ok"]
+    host_data = _host_payload(host)
+    jobs = [
+        Job(
+            report.name,
+            f"{__name__}:check_job",
+            {"host": host_data, "record": _usable(records).to_row()},
+        )
+        for report, records in to_load
+    ]
+    preload = (__name__, *HOST_MODULES, *_spec_modules(host))
+    outcomes = run_jobs(jobs, timeout=timeout, progress=progress, preload=preload)
+    for (report, _), outcome in zip(to_load, outcomes, strict=True):
+        _merge(report, outcome, timeout)
+    return reports
+
+
+def check_plugin(host: HostIdentity, name: str, *, timeout: float = DEFAULT_TIMEOUT) -> CheckReport:
+    """Check one plugin ``name`` of ``host`` in a child (the verification after an install)."""
+    (report,) = check_plugins(host, [name], timeout=timeout)
+    return report
+
+
+def _without_code(name: str, found: Mapping[str, list[PluginRecord]]) -> CheckReport:
+    """Return what can be said about ``name`` without importing it."""
+    mine = found.get(name)
     if not mine:
-        close = suggest(args.name, [r.name for r in records])
+        close = suggest(name, list(found))
         hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-        problem = f"no plugin named {args.name!r} is installed.{hint}"
-        return CheckReport(args.name, [problem], installed=False)
-    record = next((r for r in mine if r.usable), mine[0])
+        return CheckReport(name, [f"no plugin named {name!r} is installed.{hint}"], installed=False)
+    record = _usable(mine)
     report = CheckReport(
-        record.name,
-        distribution=record.distribution,
-        version=record.version,
-        verdict=record.verdict.value,
+        name, distribution=record.distribution, version=record.version, verdict=record.verdict.value
     )
     report.problems += [
-        f"another distribution also provides {record.name!r}: {r.reason}"
-        for r in mine
-        if r is not record
+        f"another distribution also provides {name!r}: {r.reason}" for r in mine if r is not record
     ]
     if not record.usable:
         report.problems.append(f"{record.verdict.value}: {record.reason}")
-        return report
-    registry = Registry(hookspecs=host.hookspecs)
-    (loaded,) = load_plugins(registry, [record], api_version=host.api_version)
+    return report
+
+
+def _usable(records: Sequence[PluginRecord]) -> PluginRecord:
+    return next((r for r in records if r.usable), records[0])
+
+
+def _merge(report: CheckReport, outcome: Outcome, timeout: float) -> None:
+    """Fold the child's outcome into ``report``."""
+    report.seconds = outcome.seconds
+    if outcome.status == Status.OK:
+        found = outcome.value
+        report.problems += found["problems"]
+        for field in ("kind", "import_seconds", "hooks", "commands", "health", "traceback"):
+            setattr(report, field, found[field])
+        report.output = found["output"]
+    elif outcome.status == Status.TIMEOUT:
+        report.problems.append(
+            f"the check did not finish within {timeout:g} s: the plugin hangs while loading or "
+            "starting; report it to its author or disable it"
+        )
+    else:
+        tail = " / ".join(outcome.output.strip().splitlines()[-3:]) or "no output"
+        report.problems.append(
+            f"the check process ended early: {outcome.error} (last output: {tail}); the "
+            "plugin crashes its host"
+        )
+    # What the plugin wrote below Python's streams (os.write, subprocesses) is kept too.
+    report.output += outcome.output
+
+
+def _host_payload(host: HostIdentity) -> dict[str, Any]:
+    return {
+        "name": host.name,
+        "version": host.version,
+        "api_version": host.api_version,
+        "distribution": host.distribution,
+        "hookspecs": [f"{s.__module__}:{s.__qualname__}" for s in host.hookspecs],
+        "reserved": sorted(host.reserved),
+    }
+
+
+def _spec_modules(host: HostIdentity) -> list[str]:
+    """Return the modules of the host's hook specifications (a script's cannot be shared)."""
+    return sorted({spec.__module__ for spec in host.hookspecs} - {"__main__"})
+
+
+def check_job(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Load, start and ask one plugin as a host would; return the report (runs in the child)."""
+    from pegboard.hooks.names import HEALTH
+    from pegboard.hooks.registry import Registry
+    from pegboard.host.loading import load_plugins
+
+    spec = payload["host"]
+    record = PluginRecord.from_row(payload["record"])
+    report = CheckReport(record.name)
+    hookspecs = tuple(pkgutil.resolve_name(name) for name in spec["hookspecs"])
+    registry = Registry(hookspecs=hookspecs)
+    (loaded,) = load_plugins(registry, [record], api_version=spec["api_version"])
     report.kind, report.import_seconds = loaded.kind, loaded.seconds
     report.output, report.traceback = loaded.output, loaded.traceback
     if loaded.output:
@@ -183,20 +184,31 @@ def _probe(args: argparse.Namespace) -> CheckReport:
     if loaded.error is not None:
         report.problems.append(loaded.error)
         report.traceback = report.traceback or registry.meta(record.name).get("traceback")
-        return report
+        return _fields(report)
     report.hooks = registry.implemented_hooks(record.name)
     report.commands = _commands(loaded.command, record.name)
     if HEALTH in report.hooks:
-        outcomes = registry.call_hook_detailed_sync(HEALTH, timeout=args.timeout, offload_sync=True)
+        outcomes = registry.call_hook_detailed_sync(
+            HEALTH, timeout=HEALTH_TIMEOUT, offload_sync=True
+        )
         for outcome in outcomes:
             if outcome.plugin != record.name:
                 continue
-            report.health = outcome.result if outcome.ok else repr(outcome.error)
+            report.health = outcome.result if outcome.ok else safe_repr(outcome.error)
             if not outcome.ok:
-                report.problems.append(f"its health hook failed: {outcome.error!r}")
+                report.problems.append(f"its health hook failed: {safe_repr(outcome.error)}")
             elif outcome.result is not True:
-                report.problems.append(f"it reports itself unhealthy: {outcome.result!r}")
-    return report
+                report.problems.append(f"it reports itself unhealthy: {safe_repr(outcome.result)}")
+    return _fields(report)
+
+
+def _fields(report: CheckReport) -> dict[str, Any]:
+    """Return the report's fields as they are: the runner makes them JSON-safe.
+
+    Not :func:`dataclasses.asdict`, which deep-copies the plugin's health value (and fails
+    on values that cannot be copied).
+    """
+    return {field.name: getattr(report, field.name) for field in dataclasses.fields(report)}
 
 
 def _commands(command: Any, name: str) -> dict[str, str]:
@@ -207,36 +219,3 @@ def _commands(command: Any, name: str) -> dict[str, str]:
     for sub_name, sub in sorted(getattr(command, "commands", {}).items()):
         found[f"{name} {sub_name}"] = sub.get_short_help_str()
     return found
-
-
-def _import(spec: str) -> Any:
-    import importlib
-
-    module, _, qualname = spec.partition(":")
-    value: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        value = getattr(value, part)
-    return value
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the child process."""
-    parser = argparse.ArgumentParser(prog="python -m pegboard.manage.probe")
-    parser.add_argument("--report", required=True)
-    parser.add_argument("--host", required=True)
-    parser.add_argument("--host-version", required=True)
-    parser.add_argument("--api-version", required=True)
-    parser.add_argument("--distribution", required=True)
-    parser.add_argument("--hookspec", action="append", default=[])
-    parser.add_argument("--reserved", action="append", default=[])
-    parser.add_argument("--timeout", type=float, default=10.0)
-    parser.add_argument("name")
-    args = parser.parse_args(argv)
-    report = _probe(args)
-    with open(args.report, "w", encoding="utf-8") as stream:
-        json.dump(dataclasses.asdict(report), stream, default=repr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -33,13 +33,18 @@ BOOTSTRAP: Final = (
 
 
 def main(spec: Mapping[str, Any]) -> None:
-    """Run the job described by ``spec``, then end the process at once.
+    """Serve as a zygote, or run the job described by ``spec`` and end the process at once.
 
     ``os._exit`` skips waiting for threads the job left running and atexit handlers it
     registered: once the report is written, the job is over.
     """
+    if "preload" in spec:
+        from pegboard.workers.zygote import serve
+
+        serve(spec)
+        os._exit(0)
     run_job(spec["function"], spec["payload"], spec["result"])
-    _flush_streams()
+    flush_streams()
     os._exit(0)
 
 
@@ -85,7 +90,8 @@ def _print_traceback() -> None:
         os.write(2, b"(the traceback could not be printed)\n")
 
 
-def _flush_streams() -> None:
+def flush_streams() -> None:
+    """Flush what the job left in Python's stream buffers before the process ends."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -1,20 +1,16 @@
-"""Run many jobs, a few at a time, each in its own child interpreter.
+"""Run many jobs, a few at a time, each in a process of its own.
 
-Every job gets a fresh process in a new session, so a job that crashes, hangs, exits or
-leaves helper processes behind is killed with everything it started and changes nothing for
-the others. The parent waits for the child process itself (never for pipes to close: output
-goes to a file), so a helper that inherits stdout cannot delay a verdict.
+Worker threads (as many as the machine has usable CPUs, by default) each drive one launcher:
+a zygote that forks a fresh child per job where the platform can fork, a new interpreter per
+job otherwise. Children never see the working folder: they get the parent's ``sys.path`` as it
+is at run time, minus that folder, and start in isolated mode.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import select
+import queue
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -24,9 +20,11 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from typing import Final
 
 import pegboard
-from pegboard.workers.child import BOOTSTRAP
+from pegboard._log import get_logger
 from pegboard.workers.jobs import Job, Outcome
-from pegboard.workers.verdict import judge
+from pegboard.workers.launchers import Forked, Fresh, Launcher, ZygoteError
+
+logger = get_logger(__name__)
 
 Progress = Callable[[int, int, str, float], None]
 """``progress(done, total, key, elapsed)``: called in the caller's thread as each job ends."""
@@ -41,28 +39,31 @@ def run_jobs(
     sys_path: Sequence[str] | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    preload: Sequence[str] = (),
+    fork: bool | None = None,
 ) -> list[Outcome]:
-    """Run every job in a child interpreter and return their outcomes in the order of ``jobs``.
+    """Run every job in a process of its own; return their outcomes in the order of ``jobs``.
 
     ``timeout`` bounds each job (seconds). ``sys_path`` is the children's ``sys.path``; by
     default the parent's current one, entries added at run time included, without the working
-    folder. ``workers`` caps how many children run at once (default: the usable CPUs). On
-    ``KeyboardInterrupt`` every child is killed and the interrupt propagates.
+    folder. ``workers`` caps how many jobs run at once (default: the usable CPUs).
+    ``preload`` names modules imported once and shared by every forked child (trusted code
+    only: pegboard's own and its dependencies, never a plugin). ``fork=False`` starts a fresh
+    interpreter per job even where fork is available. On ``KeyboardInterrupt`` every child is
+    killed and the interrupt propagates.
     """
     if not jobs:
         return []
-    children = _Children()
     folder = tempfile.mkdtemp(prefix="pegboard-jobs-")
-    path = child_sys_path(sys_path)
     size = max(1, min(workers or usable_cpus(), len(jobs)))
+    use_fork = hasattr(os, "fork") if fork is None else fork and hasattr(os, "fork")
+    pool = _Pool(child_sys_path(sys_path), preload, folder, use_fork=use_fork)
     outcomes: list[Outcome | None] = [None] * len(jobs)
     started = time.monotonic()
     executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="pegboard-job")
     try:
         futures: dict[Future[Outcome], int] = {
-            executor.submit(children.run, job, os.path.join(folder, str(index)), path, timeout): (
-                index
-            )
+            executor.submit(pool.run, job, os.path.join(folder, str(index)), timeout): index
             for index, job in enumerate(jobs)
         }
         for done, future in enumerate(as_completed(futures), start=1):
@@ -71,10 +72,11 @@ def run_jobs(
             if progress is not None:
                 progress(done, len(jobs), outcome.key, time.monotonic() - started)
     except BaseException:
-        children.stop()
+        pool.stop()
         raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+        pool.close()
         shutil.rmtree(folder, ignore_errors=True)
     return [outcome for outcome in outcomes if outcome is not None]
 
@@ -102,83 +104,61 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-class _Children:
-    """The live child processes, so an interrupt can kill every one of them."""
+class _Pool:
+    """Idle launchers for the worker threads, made on demand; every one is stopped on stop."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, sys_path: list[str], preload: Sequence[str], folder: str, *, use_fork: bool
+    ) -> None:
+        self._sys_path = sys_path
+        self._preload = list(preload)
+        self._folder = folder
+        self._use_fork = use_fork
+        self._idle: queue.SimpleQueue[Launcher] = queue.SimpleQueue()
+        self._all: list[Launcher] = []
         self._lock = threading.Lock()
-        self._live: set[subprocess.Popen[bytes]] = set()
         self._stopping = False
 
-    def run(self, job: Job, stem: str, sys_path: list[str], timeout: float) -> Outcome:
-        """Run ``job`` in a fresh interpreter; its files are named after ``stem``."""
-        spec = {
-            "sys_path": sys_path,
-            "function": job.function,
-            "payload": job.payload,
-            "result": f"{stem}.result.json",
-        }
-        with open(f"{stem}.spec.json", "w", encoding="utf-8") as stream:
-            json.dump(spec, stream)
-        command = [sys.executable, "-I", "-u", "-c", BOOTSTRAP, f"{stem}.spec.json"]
-        with open(f"{stem}.out", "wb") as output:
-            child = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        started = time.monotonic()
-        with self._lock:
-            self._live.add(child)
-            stopping = self._stopping
+    def run(self, job: Job, stem: str, timeout: float) -> Outcome:
+        """Run ``job`` on an idle launcher (a new one if none is idle)."""
         try:
-            if stopping:
-                _kill_group(child.pid)
-            finished = _wait_unreaped(child, timeout)
+            launcher = self._idle.get_nowait()
+        except queue.Empty:
+            launcher = self._launcher()
+        try:
+            return launcher.run(job, stem, timeout)
         finally:
-            # The job is over: whatever it left running (a helper holding stdout) goes too.
-            # The child is not reaped yet, so its process group id cannot have been reused.
-            _kill_group(child.pid)
-            returncode = child.wait()
-            with self._lock:
-                self._live.discard(child)
-        return judge(
-            job.key,
-            returncode if finished else None,
-            report_path=f"{stem}.result.json",
-            output_path=f"{stem}.out",
-            elapsed=time.monotonic() - started,
-            timeout=timeout,
-        )
+            if launcher.broken:
+                launcher.close()
+            else:
+                self._idle.put(launcher)
 
     def stop(self) -> None:
-        """Kill every live child and refuse to start new ones."""
+        """Kill every running job; no job starts afterwards."""
         with self._lock:
             self._stopping = True
-            for child in self._live:
-                _kill_group(child.pid)
+            for launcher in self._all:
+                launcher.stop()
 
+    def close(self) -> None:
+        """Release every launcher's processes."""
+        with self._lock:
+            for launcher in self._all:
+                launcher.close()
 
-def _wait_unreaped(child: subprocess.Popen[bytes], timeout: float) -> bool:
-    """Wait until ``child`` ends or ``timeout`` passes, leaving it unreaped; True if it ended."""
-    try:
-        handle = os.pidfd_open(child.pid)
-    except (AttributeError, OSError):  # no pidfd here: reaping early risks little
-        try:
-            child.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return False
-        return True
-    try:
-        ready, _, _ = select.select([handle], [], [], timeout)
-    finally:
-        os.close(handle)
-    return bool(ready)
-
-
-def _kill_group(pid: int) -> None:
-    """Kill the session (process group) led by ``pid``, if anything of it is left."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
+    def _launcher(self) -> Launcher:
+        launcher: Launcher | None = None
+        if self._use_fork:
+            stem = os.path.join(self._folder, f"zygote-{threading.get_ident()}")
+            try:
+                launcher = Forked(self._sys_path, self._preload, stem)
+            except ZygoteError as error:
+                logger.warning("%s; starting a fresh interpreter per job instead", error)
+                self._use_fork = False
+        if launcher is None:
+            launcher = Fresh(self._sys_path)
+        with self._lock:
+            self._all.append(launcher)
+            if self._stopping:
+                launcher.stop()
+        return launcher

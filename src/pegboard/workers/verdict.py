@@ -39,7 +39,7 @@ def judge(
         return Outcome(key, status, value, reason, output, float(report["seconds"]))
     if returncode < 0:
         return Outcome(key, Status.CRASHED, None, _signal_sentence(-returncode), output, elapsed)
-    error = f"it ended the process with exit status {returncode} before returning"
+    error = f"it exited with status {returncode} before returning"
     return Outcome(key, Status.EXITED, None, error, output, elapsed)
 
 
