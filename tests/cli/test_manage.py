@@ -184,5 +184,5 @@ def test_sync_from_a_malformed_file_is_a_usage_error(
 def test_uninstalling_what_is_not_installed_exits_3_naming_the_host(invoke: Invoke) -> None:
     result = invoke("plugins", "uninstall", "nope", "--yes")
     assert result.exit_code == 3
-    assert "No plugin named 'nope'." in result.stderr
+    assert "Plugin 'nope' not found." in result.stderr
     assert "Run `acmetest plugins list`" in result.stderr
