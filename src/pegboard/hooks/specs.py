@@ -61,13 +61,14 @@ class CoreSpec:
         """
 
     @hookspec
-    def post_execute(self, name: str, result: Any, outcome: Any) -> None:
+    def post_execute(self, name: str, result: Any, outcome: Any = None) -> None:
         """Observe a command just after it ran: once per ``pre_execute``, also on failure.
 
         ``result`` is what it returned (``None`` when it raised or exited). ``outcome`` is a
-        ``pegboard.CommandOutcome`` with ``result``, ``error``, ``exit_code`` and
-        ``seconds``. Implementations written as ``post_execute(name, result)`` keep working:
-        pluggy passes only the arguments an implementation names.
+        ``pegboard.CommandOutcome`` with ``result``, ``error``, ``exit_code`` and ``seconds``
+        (``None`` only from callers that predate it). Implementations written as
+        ``post_execute(name, result)`` keep working: pluggy passes only the arguments an
+        implementation names.
         """
 
     @hookspec
