@@ -1,4 +1,4 @@
-"""``plugins install``, ``uninstall``, ``sync``, ``export`` and ``new``.
+"""``plugins install``, ``uninstall``, ``sync`` and ``export``.
 
 What is installed or removed through the host is kept in its plugin set
 (:mod:`pegboard.host.pluginset`), which ``sync`` installs again and ``export`` prints.
@@ -15,7 +15,7 @@ import click
 
 from pegboard.cli._names import plugin_name_argument
 from pegboard.host.catalog import HostIdentity
-from pegboard.host.host import catalog_of, host_of, options
+from pegboard.host.host import host_of, options
 from pegboard.host.pluginset import (
     PluginSet,
     Recorded,
@@ -216,29 +216,3 @@ def uninstall(ctx: click.Context, names: tuple[str, ...], yes: bool) -> None:
     installer.uninstall(list(chosen))
     PluginSet.for_host(installer.host).forget(chosen)
     click.echo(f"Uninstalled {', '.join(chosen)}.")
-
-
-@click.command()
-@click.argument("name")
-@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Where to create it.")
-@click.option("--force", is_flag=True, help="Overwrite the files of an existing project.")
-@click.pass_context
-def new(ctx: click.Context, name: str, directory: str | None, force: bool) -> None:
-    """Create a new plugin project NAME, ready to install and test."""
-    from pegboard.manage.scaffold import create_plugin_project
-
-    catalog = catalog_of(ctx)
-    host = catalog.host
-    result = create_plugin_project(
-        name,
-        directory,
-        host=host.name,
-        host_distribution=host.distribution,
-        host_version=host.version,
-        api_version=host.api_version,
-        reserved=host.reserved,
-        force=force,
-    )
-    click.echo(f"Created {result.distribution} in {result.root}")
-    if not options(ctx).quiet:
-        click.echo(f"Next: {host.name} plugins install {result.root}")

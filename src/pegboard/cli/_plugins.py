@@ -18,13 +18,14 @@ import click
 from pegboard._errors import CommandNotFoundError
 from pegboard._text import printable
 from pegboard.cli._check import check
-from pegboard.cli._manage import export, install, new, sync, uninstall
+from pegboard.cli._manage import export, install, sync, uninstall
 from pegboard.cli._names import (
     disabled_names,
     enabled_names,
     find_record,
     plugin_name_argument,
 )
+from pegboard.cli._new import new
 from pegboard.cli._output import (
     ACTIVE,
     chosen_format,
