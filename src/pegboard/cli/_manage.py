@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from pegboard.cli._names import plugin_name_argument
-from pegboard.host.catalog import HostIdentity
+from pegboard.host.config import HostIdentity
 from pegboard.host.host import host_of, options
 from pegboard.host.pluginset import (
     PluginSet,
