@@ -40,9 +40,11 @@ PEGBOARD_WARM_PATH: Final = frozenset(
         "pegboard.host.config",
         "pegboard.host.exit",
         "pegboard.host.host",
+        "pegboard.host.jsonstore",  # the state file is read on every start, through it
         "pegboard.host.lazy",
         "pegboard.host.observe",
         "pegboard.host.options",
+        "pegboard.host.pipeline",  # the invocation's pipeline; loading is imported on first load
         "pegboard.host.state",
     }
 )
@@ -53,28 +55,17 @@ STDLIB_FOR_THE_MANIFEST: Final = frozenset(
 )
 """The manifest is JSON lines checked by a CRC; ``gc`` pauses collection while parsing."""
 
-PIPELINE: Final = frozenset(
-    {
-        "pegboard.hooks.lifecycle",
-        "pegboard.host.capture",
-        "pegboard.host.loading",
-        "pegboard.host.pipeline",
-    }
-)
-"""The loading pipeline, built by every invocation today (a candidate for a lazy import)."""
-
 ALLOWED_FOR_HELP: Final = (
     PEGBOARD_WARM_PATH
     | STDLIB_FOR_THE_MANIFEST
-    | PIPELINE
     | {"copy"}  # host.observe wraps commands in copies (imported with the module today)
 )
 
 ALLOWED_FOR_A_COMMAND: Final = ALLOWED_FOR_HELP | {
+    "pegboard.hooks.lifecycle",
+    "pegboard.host.capture",  # what the plugin prints while it is imported is captured
+    "pegboard.host.loading",
     "pegboard.host.typer_bridge",
-    "pkgutil",  # pkgutil.resolve_name resolves the entry point's target
-    "importlib.util",
-    "importlib._abc",
 }
 
 PROBE = """

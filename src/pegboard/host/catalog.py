@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 _COMMAND_KINDS: Final = frozenset({"command", "typer", "plugin"})
 """Kinds of plugin that contribute a top-level command."""
 
+ONLY_COMMANDS: Final = frozenset({"command", "typer"})
+"""Kinds of plugin that are a command and nothing else (no hooks, no startup)."""
+
 
 class Catalog:
     """The manifest of one host, narrowed by one invocation's selection.
@@ -37,6 +40,11 @@ class Catalog:
         self.selection = selection
         self._manifest: Manifest | None = None
         self._selected: list[PluginRecord] | None = None
+
+    @property
+    def loaded_manifest(self) -> Manifest | None:
+        """The manifest if this invocation has loaded it, else None (nothing is read)."""
+        return self._manifest
 
     @property
     def manifest(self) -> Manifest:
