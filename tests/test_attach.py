@@ -264,3 +264,29 @@ def test_errors_and_ctrl_c_during_completion(
     assert result.exit_code == code
     assert "Traceback" not in result.output
     assert text in result.output
+
+
+@pytest.mark.parametrize(
+    "groups", ["myapp.commands", ("myapp.commands", "myapp.plugins")], ids=["one", "several"]
+)
+def test_plugins_from_an_existing_entry_point_group(
+    site: SiteDir, groups: str | tuple[str, ...]
+) -> None:
+    """A click-plugins app keeps its group; its plugins are served lazily and isolated."""
+    site.add(
+        "myapp-hello",
+        entry_points={"myapp.commands": {"hello": "myapp_hello:cli"}},
+        modules={"myapp_hello": HELLO},
+    )
+    site.add(
+        "myapp-broken",
+        entry_points={"myapp.plugins": {"broken": "myapp_missing:cli"}},
+    )
+    host = Host("myapp", version="1", entry_point_group=groups)
+    help_text = run(host.cli, "--help").output
+    assert "hello" in help_text
+    assert run(host.cli, "hello").output == "hello\n"
+    broken = run(host.cli, "broken")
+    several = not isinstance(groups, str)
+    assert broken.exit_code == (4 if several else 3), broken.output
+    assert "Traceback" not in broken.output

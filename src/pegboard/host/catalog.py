@@ -33,12 +33,15 @@ class HostIdentity:
     ``reserved`` are its built-in command names; ``startup_timeout`` the seconds each
     plugin's ``startup`` may take before it is marked FAILED; ``telemetry`` where the
     registry sends events (by default a JSON-lines file named by ``<PREFIX>_TELEMETRY_FILE``
-    if set, else memory only). A plain class, not a dataclass: it is built on every start.
+    if set, else memory only). ``entry_point_groups`` are the groups its plugins are declared
+    in (default ``<name>.plugins``). A plain class, not a dataclass: it is built on every
+    start.
     """
 
     __slots__ = (
         "api_version",
         "distribution",
+        "entry_point_groups",
         "hookspecs",
         "name",
         "reserved",
@@ -58,7 +61,9 @@ class HostIdentity:
         reserved: frozenset[str] = frozenset(),
         startup_timeout: float = 10.0,
         telemetry: Telemetry | None = None,
+        entry_point_groups: tuple[str, ...] = (),
     ) -> None:
+        self.entry_point_groups = entry_point_groups or (f"{name}.plugins",)
         self.name = name
         self.version = version
         self.api_version = api_version
@@ -82,12 +87,14 @@ class HostIdentity:
             reserved=reserved,
             startup_timeout=self.startup_timeout,
             telemetry=self.telemetry,
+            entry_point_groups=self.entry_point_groups,
         )
 
     @property
-    def group(self) -> str:
-        """The entry-point group plugins of this host are declared in."""
-        return f"{self.name}.plugins"
+    def group(self) -> str | tuple[str, ...]:
+        """The entry-point group plugins of this host are declared in (or its groups)."""
+        groups = self.entry_point_groups
+        return groups[0] if len(groups) == 1 else groups
 
 
 class Selection:
