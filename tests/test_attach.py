@@ -290,3 +290,19 @@ def test_plugins_from_an_existing_entry_point_group(
     several = not isinstance(groups, str)
     assert broken.exit_code == (4 if several else 3), broken.output
     assert "Traceback" not in broken.output
+
+
+def test_the_acme_example_adopts_its_app_with_version_and_env_prefix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pathlib import Path
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "examples" / "acme" / "src"))
+    monkeypatch.delitem(sys.modules, "acme", raising=False)
+    import acme
+
+    assert run(acme.cli, "--version").output == "acme, version 1.4.0\n"
+    assert run(acme.cli, "status", env={"ACME_VERBOSE": "1"}).output.startswith(
+        "acme 1.4.0 is running (verbose)"
+    )
+    assert "plugins" in run(acme.cli, "--help").output
