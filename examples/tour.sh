@@ -1,5 +1,5 @@
 #!/bin/sh
-# A short tour of pegboard, run by `make demo` with .venv/bin first on PATH.
+# A short tour of pegboard, run by `make demo` with .venv-demo/bin first on PATH.
 #
 # It runs on throwaway config and cache folders, so your own plugin choices are never touched,
 # and removes the plugin it creates. Each step checks its exit status: the tour is also a test.

@@ -175,7 +175,8 @@ def _reported(ctx: click.Context) -> Iterator[None]:
     try:
         yield
     except PegboardError as exc:
-        raise ReportedError(exc, debug=options(ctx).debug) from exc
+        prog = ctx.find_root().info_name
+        raise ReportedError(exc, debug=options(ctx).debug, prog=prog) from exc
     except KeyboardInterrupt:
         # Click would report Ctrl-C as a failure (1, "Aborted!"); shells expect 128 + SIGINT.
         click.echo("\nInterrupted.", err=True)

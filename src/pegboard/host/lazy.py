@@ -117,7 +117,7 @@ class PluginGroup(click.Group):
         rows |= {name: text for name, (_, text) in self.lazy_builtins.items()}
         rows |= {name: text for name, text in self._plugin_help(ctx).items() if name not in rows}
         items = [
-            CompletionItem(name, help=text)
+            CompletionItem(name, help=printable(text))  # shown by zsh and fish
             for name, text in sorted(rows.items())
             if name.startswith(incomplete)
         ]

@@ -30,6 +30,9 @@ DEFAULT_TIMEOUT: Final = 30.0
 HEALTH_TIMEOUT: Final = 10.0
 """Seconds the ``health`` hook may take inside a check."""
 
+_WHOLE: Final = 10_000
+"""A summary length no help text reaches, for summaries that are not cut."""
+
 
 @dataclasses.dataclass
 class CheckReport:
@@ -212,10 +215,14 @@ def _fields(report: CheckReport) -> dict[str, Any]:
 
 
 def _commands(command: Any, name: str) -> dict[str, str]:
-    """Return the command lines the plugin adds (it is mounted under its plugin name)."""
+    """Return the command lines the plugin adds (it is mounted under its plugin name).
+
+    Each with its whole summary: Click's default cuts it at 45 characters for help
+    listings, but a report is read in full (and parsed, as JSON).
+    """
     if command is None:
         return {}
-    found = {name: command.get_short_help_str()}
+    found = {name: command.get_short_help_str(limit=_WHOLE)}
     for sub_name, sub in sorted(getattr(command, "commands", {}).items()):
-        found[f"{name} {sub_name}"] = sub.get_short_help_str()
+        found[f"{name} {sub_name}"] = sub.get_short_help_str(limit=_WHOLE)
     return found
