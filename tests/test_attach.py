@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -299,7 +300,7 @@ def test_the_acme_example_adopts_its_app_with_version_and_env_prefix(
 
     monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "examples" / "acme" / "src"))
     monkeypatch.delitem(sys.modules, "acme", raising=False)
-    import acme
+    acme = importlib.import_module("acme")
 
     assert run(acme.cli, "--version").output == "acme, version 1.4.0\n"
     assert run(acme.cli, "status", env={"ACME_VERBOSE": "1"}).output.startswith(
