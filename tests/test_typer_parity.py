@@ -146,6 +146,8 @@ def test_typer_value_completion_works_through_the_host(
     incomplete: str,
     expected: list[str],
 ) -> None:
+    # Completion never waits for learning: a management command learns the plugins first.
+    assert run(notes, "plugins", "list").exit_code == 0
     line = f"{words} {incomplete}"
     monkeypatch.setenv("_NOTES_COMPLETE", f"{shell}_complete")
     monkeypatch.setenv("COMP_WORDS", line)

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from pegboard.cli._names import plugin_name_argument
-from pegboard.host.catalog import HostIdentity
+from pegboard.host.config import HostIdentity
 from pegboard.host.host import host_of, options
 from pegboard.manage.install import Installer
 from pegboard.manage.probe import check_plugin

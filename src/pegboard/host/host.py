@@ -19,7 +19,8 @@ from pegboard._errors import PegboardError, PluginLoadError
 from pegboard._log import get_logger
 from pegboard._names import validate_name
 from pegboard.host import config
-from pegboard.host.catalog import Catalog, HostIdentity, Selection
+from pegboard.host.catalog import Catalog
+from pegboard.host.config import HostIdentity, Selection
 from pegboard.host.exit import ExitCode, ReportedError
 from pegboard.host.lazy import LazyBuiltin, PluginGroup
 from pegboard.host.observe import execution_hooks, observe
@@ -31,6 +32,7 @@ from pegboard.host.options import (
     without_clashes,
 )
 from pegboard.host.options import build as build_options
+from pegboard.host.pipeline import Pipeline
 
 if TYPE_CHECKING:
     from pegboard.hooks.registry import Registry
@@ -57,7 +59,7 @@ MANAGEMENT_COMMANDS: Final[dict[str, LazyBuiltin]] = {
 }
 """Built-in commands every host has, imported only when used."""
 
-_CATALOG_KEY: Final = "pegboard.catalog"
+_PIPELINE_KEY: Final = "pegboard.pipeline"
 
 
 def host_of(ctx: click.Context) -> Host:
@@ -86,7 +88,7 @@ class HostGroup(PluginGroup):
     """Keys of the pegboard global options mounted on this root."""
 
     def __init__(self, host: Host, *, global_keys: frozenset[str], **kwargs: Any):
-        super().__init__(catalog_for=host.catalog_for, **kwargs)
+        super().__init__(pipeline_for=host.pipeline_for, **kwargs)
         self.host = host
         self.global_keys = global_keys
 
@@ -94,7 +96,7 @@ class HostGroup(PluginGroup):
         """Make this copy of an application's root the root of ``host``."""
         self.host = host
         self.global_keys = frozenset(p.name for p in params if p.name is not None)
-        self.catalog_for = host.catalog_for
+        self.pipeline_for = host.pipeline_for
         self.lazy_builtins = dict(MANAGEMENT_COMMANDS)
         self.params = [*self.params, *params]
 
@@ -152,7 +154,7 @@ class HostGroup(PluginGroup):
                 return name, command, rest  # management commands never need plugins
             if options(ctx).strict:
                 self.host.require_all_plugins(ctx)
-            hooks = execution_hooks(self.host.catalog_for(ctx))
+            hooks = execution_hooks(self.host.pipeline_for(ctx))
             return name, observe(command, (name,), hooks) if hooks else command, rest
 
 
@@ -315,28 +317,34 @@ class Host:
         """Run the command line (the console-script entry point of a host)."""
         return self.cli.main(args=list(args) if args is not None else None, prog_name=self.name)
 
-    def catalog_for(self, ctx: click.Context) -> Catalog:
-        """Return the invocation's catalog, created from its options and environment."""
+    def pipeline_for(self, ctx: click.Context) -> Pipeline:
+        """Return the invocation's pipeline, created from its options and environment.
+
+        Its plugins are shut down when the invocation's root context closes.
+        """
         root = ctx.find_root()
-        catalog: Catalog | None = root.meta.get(_CATALOG_KEY)
-        if catalog is None:
+        pipeline: Pipeline | None = root.meta.get(_PIPELINE_KEY)
+        if pipeline is None:
             opts = options(ctx)
-            catalog = Catalog(
-                self.identity, self.selection(no_plugins=opts.no_plugins, disabled=opts.disabled)
-            )
-            root.meta[_CATALOG_KEY] = catalog
-            root.call_on_close(_interruptible(catalog.shutdown))
-        return catalog
+            selection = self.selection(no_plugins=opts.no_plugins, disabled=opts.disabled)
+            pipeline = Pipeline(Catalog(self.identity, selection))
+            root.meta[_PIPELINE_KEY] = pipeline
+            root.call_on_close(_interruptible(pipeline.shutdown))
+        return pipeline
+
+    def catalog_for(self, ctx: click.Context) -> Catalog:
+        """Return the invocation's plugin catalog (what is installed and selected)."""
+        return self.pipeline_for(ctx).catalog
 
     def registry(self, ctx: click.Context | None = None) -> Registry:
         """Load every enabled plugin (isolated) and return the registry to call hooks on.
 
         For the host's own commands: ``host.registry().call_hook_detailed_sync("my_hook")``.
-        Plugins are loaded once per invocation and shut down when it ends.
+        Plugins are loaded and started once per invocation, and shut down when it ends.
         """
-        catalog = self.catalog_for(ctx if ctx is not None else click.get_current_context())
-        catalog.load(catalog.selected())
-        return catalog.registry
+        pipeline = self.pipeline_for(ctx if ctx is not None else click.get_current_context())
+        pipeline.load_selected()
+        return pipeline.registry
 
     def selection(self, *, no_plugins: bool = False, disabled: Iterable[str] = ()) -> Selection:
         """Return which plugins may load: the run's choices, the allow-list and the state file.
@@ -358,14 +366,13 @@ class Host:
 
     def require_all_plugins(self, ctx: click.Context) -> None:
         """Load every selected plugin and raise if any failed (strict mode)."""
-        catalog = self.catalog_for(ctx)
-        catalog.load(catalog.selected())
-        failures = catalog.failures()
+        failures = self.pipeline_for(ctx).load_selected()
         if failures:
             reasons = "; ".join(f"{f.record.name}: {f.error}" for f in failures)
+            names = " ".join(f.record.name for f in failures)
             raise PluginLoadError(
                 f"{len(failures)} plugin(s) failed to load: {reasons}.",
-                hint=f"Strict mode is on; fix them, or run `{self.name} plugins disable NAME`.",
+                hint=f"Strict mode is on; fix them, or run `{self.name} plugins disable {names}`.",
             )
 
 

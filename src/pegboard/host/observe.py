@@ -19,12 +19,12 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pegboard._errors import PegboardError
-from pegboard.hooks.names import EXECUTION_HOOKS, POST_EXECUTE, PRE_EXECUTE
+from pegboard.hooks.names import POST_EXECUTE, PRE_EXECUTE
 from pegboard.host.exit import exit_code_for
 
 if TYPE_CHECKING:
     from pegboard.discovery.records import PluginRecord
-    from pegboard.host.catalog import Catalog
+    from pegboard.host.pipeline import Pipeline
 
 Path = tuple[str, ...]
 
@@ -43,43 +43,42 @@ class CommandOutcome(NamedTuple):
 
 
 class ExecutionHooks:
-    """Fire the execution hooks of one invocation through its catalog.
+    """Fire the execution hooks of one invocation through its pipeline.
 
     The observing plugins are loaded when the first observed command runs, not when it is
     resolved: completion and ``--help`` resolve commands too, and must not import plugins.
     """
 
-    def __init__(self, catalog: Catalog, observers: Sequence[PluginRecord]):
-        self.catalog = catalog
+    def __init__(self, pipeline: Pipeline, observers: Sequence[PluginRecord]):
+        self.pipeline = pipeline
         self.observers = observers
 
     def pre(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """Call ``pre_execute`` on every loaded observer."""
-        self.catalog.load(self.observers)
-        self.catalog.registry.call_hook_sync(
+        self.pipeline.load(self.observers)
+        self.pipeline.registry.call_hook_sync(
             PRE_EXECUTE, errors="collect", name=name, args=args, kwargs=kwargs
         )
 
     def post(self, name: str, outcome: CommandOutcome) -> None:
         """Call ``post_execute`` and record the command's duration."""
-        registry = self.catalog.registry
+        registry = self.pipeline.registry
         registry.emit("command.finished", command=name, seconds=outcome.seconds)
         registry.call_hook_sync(
             POST_EXECUTE, errors="collect", name=name, result=outcome.result, outcome=outcome
         )
 
 
-def execution_hooks(catalog: Catalog) -> ExecutionHooks | None:
+def execution_hooks(pipeline: Pipeline) -> ExecutionHooks | None:
     """Return the invocation's hooks, or None when no selected plugin observes commands.
 
-    A plugin whose hooks are not known yet counts as an observer, so none is skipped.
+    Plugins not learnt yet are learnt first (in child interpreters), so no observer is
+    skipped and none is imported here only to find out.
     """
-    observers = [
-        record
-        for record in catalog.selected()
-        if record.hooks is None or EXECUTION_HOOKS.intersection(record.hooks)
-    ]
-    return ExecutionHooks(catalog, observers) if observers else None
+    catalog = pipeline.catalog
+    catalog.learn(catalog.unlearnt())
+    observers = catalog.observers()
+    return ExecutionHooks(pipeline, observers) if observers else None
 
 
 def observe(command: Any, path: Path, hooks: ExecutionHooks) -> Any:

@@ -18,8 +18,8 @@ from typing import Any, Final
 from pegboard._names import suggest
 from pegboard.discovery.entrypoints import discover
 from pegboard.discovery.records import PluginRecord
-from pegboard.host.catalog import HostIdentity
-from pegboard.manage.timing import HOST_MODULES
+from pegboard.host.config import HostIdentity
+from pegboard.host.loading import HOST_MODULES
 from pegboard.workers import Job, Outcome, Status, run_jobs
 from pegboard.workers.jsonsafe import safe_repr
 from pegboard.workers.runner import Progress
