@@ -178,11 +178,28 @@ def _reported(ctx: click.Context) -> Iterator[None]:
         yield
     except PegboardError as exc:
         prog = ctx.find_root().info_name
-        raise ReportedError(exc, debug=options(ctx).debug, prog=prog) from exc
+        debug = options(ctx).debug
+        if debug and isinstance(exc, PluginLoadError) and not exc.details:
+            exc.details = _plugin_tracebacks(ctx, exc.failed or [exc.plugin])
+        raise ReportedError(exc, debug=debug, prog=prog) from exc
     except KeyboardInterrupt:
         # Click would report Ctrl-C as a failure (1, "Aborted!"); shells expect 128 + SIGINT.
         click.echo("\nInterrupted.", err=True)
         raise click.exceptions.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+def _plugin_tracebacks(ctx: click.Context, names: Sequence[str | None]) -> str | None:
+    """Return the plugins' own tracebacks, from a check in child interpreters.
+
+    A plugin that failed when it was learnt is not imported in-process again; with
+    ``--debug`` the user asked for its traceback, and a check gets it without that risk.
+    """
+    from pegboard.manage.probe import check_plugins
+
+    wanted = [name for name in names if name is not None]
+    reports = check_plugins(host_of(ctx).identity, wanted) if wanted else []
+    found = [f"{r.name}:\n{r.traceback.rstrip()}" for r in reports if r.traceback]
+    return "\n".join(found) or None
 
 
 _HOSTED: dict[type[click.Group], type[HostGroup]] = {}
@@ -389,6 +406,8 @@ class Host:
             raise PluginLoadError(
                 f"{len(failures)} plugin(s) failed to load: {reasons}.",
                 hint=f"Strict mode is on; fix them, or run `{self.name} plugins disable {names}`.",
+                details="\n".join(f.traceback for f in failures if f.traceback) or None,
+                failed=[f.record.name for f in failures],
             )
 
 
