@@ -189,17 +189,13 @@ def _reported(ctx: click.Context) -> Iterator[None]:
 
 
 def _plugin_tracebacks(ctx: click.Context, names: Sequence[str | None]) -> str | None:
-    """Return the plugins' own tracebacks, from a check in child interpreters.
+    """Return the named plugins' own tracebacks, from imports in child interpreters."""
+    from pegboard.host.tracebacks import plugin_tracebacks
 
-    A plugin that failed when it was learnt is not imported in-process again; with
-    ``--debug`` the user asked for its traceback, and a check gets it without that risk.
-    """
-    from pegboard.manage.probe import check_plugins
-
-    wanted = [name for name in names if name is not None]
-    reports = check_plugins(host_of(ctx).identity, wanted) if wanted else []
-    found = [f"{r.name}:\n{r.traceback.rstrip()}" for r in reports if r.traceback]
-    return "\n".join(found) or None
+    host = host_of(ctx)
+    catalog = host.pipeline_for(ctx).catalog
+    records = [r for r in map(catalog.record, filter(None, names)) if r is not None]
+    return plugin_tracebacks(host.identity, records) if records else None
 
 
 _HOSTED: dict[type[click.Group], type[HostGroup]] = {}
