@@ -112,11 +112,16 @@ class HostIdentity:
     plugin's ``startup`` may take before it is marked FAILED; ``telemetry`` where the
     registry sends events (by default a JSON-lines file named by ``<PREFIX>_TELEMETRY_FILE``
     if set, else memory only). A plain class, not a dataclass: it is built on every start.
+
+    ``distribution`` is the distribution plugins require. When the host does not name it, it
+    is the distribution providing ``defined_in`` (the module that created the host), looked
+    up from package metadata at the first use, which only cold paths make.
     """
 
     __slots__ = (
+        "_distribution",
         "api_version",
-        "distribution",
+        "defined_in",
         "hookspecs",
         "name",
         "reserved",
@@ -130,17 +135,19 @@ class HostIdentity:
         name: str,
         version: str,
         api_version: str,
-        distribution: str,
+        distribution: str | None,
         *,
         hookspecs: tuple[Any, ...] = (),
         reserved: frozenset[str] = frozenset(),
         startup_timeout: float = 10.0,
         telemetry: Telemetry | None = None,
+        defined_in: str | None = None,
     ) -> None:
         self.name = name
         self.version = version
         self.api_version = api_version
-        self.distribution = distribution
+        self._distribution = distribution
+        self.defined_in = defined_in
         self.hookspecs = hookspecs
         self.reserved = reserved
         self.startup_timeout = startup_timeout
@@ -155,12 +162,22 @@ class HostIdentity:
             self.name,
             self.version,
             self.api_version,
-            self.distribution,
+            self._distribution,
             hookspecs=self.hookspecs,
             reserved=reserved,
             startup_timeout=self.startup_timeout,
             telemetry=self.telemetry,
+            defined_in=self.defined_in,
         )
+
+    @property
+    def distribution(self) -> str:
+        """The distribution plugins name in their ``Requires-Dist`` (looked up once)."""
+        if self._distribution is None:
+            from pegboard.host.origin import distribution_of
+
+            self._distribution = distribution_of(self.defined_in, self.name)
+        return self._distribution
 
     @property
     def group(self) -> str:
