@@ -16,7 +16,6 @@ it before every plugin command, a cost a new plugin should not pay by default.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 import re
 import string
@@ -29,11 +28,12 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pegboard._errors import InvalidNameError, PegboardError
+from pegboard._log import get_logger
 from pegboard._names import validate_name
 from pegboard._version import __version__
 from pegboard.manage.templates import FLAVOURS, project_files
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 _NAME: Final = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 """A command word that is also a valid piece of a distribution and a package name.
