@@ -20,7 +20,6 @@ from __future__ import annotations
 import collections
 import dataclasses
 import json
-import logging
 import os
 import re
 import shlex
@@ -34,9 +33,10 @@ from typing import IO, Any, Final, Literal
 from packaging.utils import canonicalize_name
 
 from pegboard._errors import InstallError, PluginNotFoundError
+from pegboard._log import get_logger
 from pegboard.manage.tools import NO_OPTIONS, EnvironmentTool, InstallOptions, Tool, detect
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 ALWAYS_PROTECTED: Final = frozenset({"pegboard", "pip", "setuptools", "wheel", "uv"})
 """Distributions ``uninstall`` never removes, whatever the host adds."""
