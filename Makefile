@@ -1,10 +1,12 @@
 # The few commands people type. Everything runs inside .venv, created on first use.
+# `make test-all` also runs the suite on the other supported Pythons, each in .venv-X.Y.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
+SUPPORTED := 3.11 3.12 3.13
 BIN := $(VENV)/bin
 EXAMPLES := examples/acme examples/pegboard-hello examples/pegboard-greet-typer examples/pegboard-audit
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test suite test-all lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +24,22 @@ $(VENV)/.demo-installed: $(BIN)/python pyproject.toml
 demo: $(VENV)/.demo-installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" sh examples/tour.sh
 
-test: $(VENV)/.dev-installed
-	$(BIN)/python -m pytest
+test: suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+suite: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest
+
+# `test` on the default Python, then the suite on every other supported one found (on PATH
+# as pythonX.Y, or through pyenv); a missing one is named and skipped.
+test-all: test
+	@for version in $(filter-out $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])'),$(SUPPORTED)); do \
+		python=$$(sh .ci/find-python $$version) || { echo "Python $$version: not found, skipped"; continue; }; \
+		echo "=== Python $$version ($$python)"; \
+		$(MAKE) --no-print-directory suite PYTHON=$$python VENV=.venv-$$version || exit 1; \
+	done
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
@@ -39,4 +52,4 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis .benchmarks
+	rm -rf $(VENV) .venv-3.* build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis .benchmarks
