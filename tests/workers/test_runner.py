@@ -146,6 +146,17 @@ def test_a_value_whose_repr_fails_is_still_reported(run_one: RunOne) -> None:
     assert outcome.value == ["<_BadRepr object (repr failed)>"]
 
 
+def test_a_value_that_cannot_be_converted_is_the_jobs_error(run_one: RunOne) -> None:
+    outcome = run_one("unconvertible")
+    assert (outcome.status, outcome.error) == (Status.RAISED, "it raised RuntimeError: no items")
+
+
+def test_a_payload_json_cannot_take_is_the_callers_error(jobs_module: str) -> None:
+    job = Job("k", f"{jobs_module}:double", {"x": object()})
+    with pytest.raises(TypeError):
+        run_jobs([job], timeout=20)
+
+
 def test_outcomes_keep_the_order_of_jobs_and_progress_counts_them(
     runner: Runner, jobs_module: str
 ) -> None:
