@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV ?= .venv
 SUPPORTED := 3.11 3.12 3.13
 BIN := $(VENV)/bin
+# The demo installs the example plugins: in an environment of its own, so the tests (which
+# write their own plugins) never meet them.
+DEMO_VENV := .venv-demo
+DEMO_BIN := $(DEMO_VENV)/bin
 EXAMPLES := examples/acme examples/pegboard-hello examples/pegboard-greet-typer examples/pegboard-audit
 
 .PHONY: demo test suite test-all lint typecheck bench clean
@@ -16,13 +20,17 @@ $(VENV)/.dev-installed: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-$(VENV)/.demo-installed: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[typer,yaml]"
-	$(BIN)/python -m pip install --quiet --no-build-isolation $(EXAMPLES)
+$(DEMO_BIN)/python:
+	$(PYTHON) -m venv $(DEMO_VENV)
+	$(DEMO_BIN)/python -m pip install --quiet --upgrade pip "setuptools>=77" wheel
+
+$(DEMO_VENV)/.demo-installed: $(DEMO_BIN)/python pyproject.toml
+	$(DEMO_BIN)/python -m pip install --quiet -e ".[typer,yaml]"
+	$(DEMO_BIN)/python -m pip install --quiet --no-build-isolation $(EXAMPLES)
 	touch $@
 
-demo: $(VENV)/.demo-installed
-	PATH="$(CURDIR)/$(BIN):$$PATH" sh examples/tour.sh
+demo: $(DEMO_VENV)/.demo-installed
+	PATH="$(CURDIR)/$(DEMO_BIN):$$PATH" sh examples/tour.sh
 
 test: suite
 	$(BIN)/ruff check .
@@ -52,4 +60,4 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) .venv-3.* build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis .benchmarks
+	rm -rf $(VENV) $(DEMO_VENV) .venv-3.* build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis .benchmarks

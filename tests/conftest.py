@@ -135,13 +135,11 @@ class Venv:
         )
 
 
-@pytest.fixture
-def venv(tmp_path: Path) -> Venv:
-    """A fresh virtual environment layered over the test interpreter's packages."""
+def make_venv(path: Path) -> Venv:
+    """Create a virtual environment at ``path`` layered over the test interpreter's packages."""
     import site as site_module
     import venv as venv_module
 
-    path = tmp_path / "venv"
     venv_module.create(path, with_pip=False, symlinks=True)
     environment = Venv(path)
     parent_sites = [p for p in site_module.getsitepackages() if Path(p).is_dir()]
@@ -152,3 +150,9 @@ def venv(tmp_path: Path) -> Venv:
         "\n".join(lines) + "\n", encoding="utf-8"
     )
     return environment
+
+
+@pytest.fixture
+def venv(tmp_path: Path) -> Venv:
+    """A fresh virtual environment layered over the test interpreter's packages."""
+    return make_venv(tmp_path / "venv")

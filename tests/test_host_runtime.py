@@ -30,12 +30,19 @@ def cli():
 OBSERVER = """
 import click, pegboard
 
+def log(event):
+    # Not echoed: what a plugin prints while it starts or stops is captured, never shown.
+    with open(__file__ + ".log", "a") as stream:
+        stream.write(event + "\\n")
+
 class Observer:
     def startup(self, ctx):
-        click.echo("startup")
+        log("startup")
+        click.echo("startup output")
 
     def shutdown(self):
-        click.echo("shutdown")
+        log("shutdown")
+        click.echo("shutdown output")
 
     @pegboard.hookimpl
     def pre_execute(self, name, args, kwargs):
@@ -108,13 +115,33 @@ def test_execution_hooks_wrap_a_plugin_command(host: Host, site: SiteDir) -> Non
     )
     result = run(host, "alpha")
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == [
-        "startup",
-        "pre alpha []",
-        "alpha ran",
-        "post alpha None",
-        "shutdown",
-    ]
+    assert result.output.splitlines() == ["pre alpha []", "alpha ran", "post alpha None"]
+    log = site.path / "observermod.py.log"
+    assert log.read_text().splitlines() == ["startup", "shutdown"]
+
+
+def test_a_plugin_is_started_and_shut_down_once_whatever_asks_for_it(
+    site: SiteDir,
+) -> None:
+    """Strict mode, the command and ``host.registry()`` all ask; one startup, one shutdown."""
+    site.add(
+        "observer",
+        entry_points={GROUP: {"observer": "observermod:plugin"}},
+        modules={"observermod": OBSERVER},
+    )
+    host = Host("testhost", version="1.0", api_version="1.0")
+
+    @host.cli.command("status")
+    def status() -> None:
+        host.registry()
+        host.registry()
+        click.echo("ok")
+
+    result = run(host, "--strict-plugins", "status")
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.output.splitlines()
+    log = site.path / "observermod.py.log"
+    assert log.read_text().splitlines() == ["startup", "shutdown"]
 
 
 def test_no_plugins_and_allow_list(host: Host, site: SiteDir) -> None:
@@ -169,8 +196,8 @@ def test_typer_plugins_run_show_help_and_complete(host: Host, site: SiteDir) -> 
         entry_points={GROUP: {"widgets": "widgetsmod:app"}},
         modules={"widgetsmod": TYPER_APP},
     )
-    assert "Manage widgets." in run(host, "--help").output
     assert run(host, "widgets", "add", "bolt", "--count", "3").output == "added 3 bolt\n"
+    assert "Manage widgets." in run(host, "--help").output  # learnt by the first run
     helped = run(host, "widgets", "--help")
     assert helped.exit_code == 0
     assert "Add widgets." in helped.output
@@ -204,10 +231,10 @@ def test_command_groups_from_plugins_are_mounted(host: Host, site: SiteDir) -> N
     site.add(
         "dbtools", entry_points={GROUP: {"dbtools": "dbmod:plugin"}}, modules={"dbmod": GROUPED}
     )
+    assert run(host, "db", "migrate", "--dry-run").output == "migrate dry_run=True\n"
     helped = run(host, "--help").output
     assert "db" in helped
     assert "Commands from plugin(s) dbtools." in helped
-    assert run(host, "db", "migrate", "--dry-run").output == "migrate dry_run=True\n"
     assert "Version 2.0." in run(host, "db", "--help").output
 
 
@@ -284,14 +311,18 @@ def test_warm_help_imports_no_plugin_and_no_heavy_module(site: SiteDir, tmp_path
     add_command(site, "beta")
     code = IMPORT_CHECK.format(args=["--help"])
     cold = _python_with(site, tmp_path, code)
-    assert "alphamod" in cold  # the first start learns each plugin's help
+    assert not {"alphamod", "betamod", "pluggy"} & set(cold)  # never learnt in-process
+    _python_with(site, tmp_path, IMPORT_CHECK.format(args=["alpha"]))  # learns, in a child
+    # That import wrote __pycache__ into the site folder (pip compiles at install time), so
+    # one more start rescans the folder; from then on --help is warm.
+    _python_with(site, tmp_path, code)
     assert _python_with(site, tmp_path, code) == []
 
 
 def test_running_one_command_imports_only_that_plugin(site: SiteDir, tmp_path: Path) -> None:
     add_command(site, "alpha")
     add_command(site, "beta")
-    _python_with(site, tmp_path, IMPORT_CHECK.format(args=["--help"]))
+    _python_with(site, tmp_path, IMPORT_CHECK.format(args=["alpha"]))  # learns, in children
     warm = _python_with(site, tmp_path, IMPORT_CHECK.format(args=["alpha"]))
     assert "alphamod" in warm
     assert "betamod" not in warm

@@ -17,14 +17,15 @@ from conftest import SiteDir
 from pegboard.discovery.entrypoints import discover
 from pegboard.discovery.manifest import MAX_BYTES, SCHEMA, Manifest, Scanner, manifest_path
 from pegboard.discovery.records import Verdict
-from pegboard.host.catalog import Catalog, HostIdentity
+from pegboard.host.catalog import Catalog
+from pegboard.host.config import HostIdentity, Selection
 
 GROUP = "testhost.plugins"
 HOST = HostIdentity("testhost", "1.0", "1.0", "testhost")
 
 
 def catalog() -> Catalog:
-    return Catalog(HOST)
+    return Catalog(HOST, Selection())
 
 
 def add_hello(site: SiteDir, target: str = "hellomod:cli", version: str = "1.0") -> None:
@@ -375,9 +376,11 @@ def test_the_host_key_decides_whether_a_manifest_is_reused(
 def test_the_catalog_keys_its_manifest_by_host_version_and_reserved_names(
     site: SiteDir,
 ) -> None:
-    base = Catalog(HOST).manifest.host_key
-    other = Catalog(HostIdentity("testhost", "2.0", "1.0", "testhost")).manifest.host_key
-    reserved = Catalog(HOST.with_reserved(frozenset({"x"}))).manifest.host_key
+    base = Catalog(HOST, Selection()).manifest.host_key
+    other = Catalog(
+        HostIdentity("testhost", "2.0", "1.0", "testhost"), Selection()
+    ).manifest.host_key
+    reserved = Catalog(HOST.with_reserved(frozenset({"x"})), Selection()).manifest.host_key
     assert len({tuple(base), tuple(other), tuple(reserved)}) == 3
 
 

@@ -75,6 +75,9 @@ def relative_files(result: ScaffoldResult) -> set[str]:
         ("a--b", None, "twice in a row"),
         ("a.b", None, "Use lowercase letters"),
         ("héllo", None, "Use lowercase letters"),
+        ("a" * 64, "pegboard_" + "a" * 64, None),
+        ("a" * 65, None, "it has 65 characters, and the limit is 64"),
+        ("a" * 300, None, r"^Invalid plugin name 'a{20}'\.\.\. .* it has 300 characters"),
     ],
 )
 def test_names(tmp_path: Path, name: str, package: str | None, error: str | None) -> None:
@@ -167,6 +170,19 @@ def test_force_rewrites_the_scaffold_files_and_keeps_the_others(tmp_path: Path) 
     assert notes.read_text(encoding="utf-8") == "mine"
 
 
+def test_a_folder_path_the_file_system_refuses_is_reported(tmp_path: Path) -> None:
+    target = tmp_path / ("x" * 300)  # longer than any file system allows one name to be
+    with pytest.raises(PegboardError, match="Cannot create the project in") as caught:
+        create("hello", target)
+    assert caught.value.hint == "Choose another folder with --dir."
+
+
+def test_an_unknown_flavour_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PegboardError, match="Unknown plugin flavour 'argparse'"):
+        create("hello", tmp_path / "project", flavour="argparse")
+    assert not (tmp_path / "project").exists()
+
+
 def test_a_scaffold_file_that_cannot_be_written_is_reported(tmp_path: Path) -> None:
     target = tmp_path / "project"
     (target / "README.md").mkdir(parents=True)  # a folder where the README goes
@@ -239,8 +255,27 @@ def test_generated_plugin_follows_the_contract(tmp_path: Path) -> None:
     assert registry.call_hook_sync("health") == [True]
 
 
-def test_generated_code_is_lint_clean_and_typed(tmp_path: Path) -> None:
-    root = create("hello", tmp_path / "project").root
+def test_a_typer_plugin_follows_the_contract(tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    result = create("greet", tmp_path / "project", flavour="typer")
+    assert relative_files(result) == {path.replace("hello", "greet") for path in EXPECTED_FILES}
+    assert pyproject(result)["project"]["dependencies"] == ["pegboard>=0.1", "typer>=0.12"]
+    module = load_generated_package(result)
+    plugin = module.plugin
+    assert isinstance(plugin.command, typer.Typer)
+    assert plugin.command is module.app
+    ran = CliRunner().invoke(module.app, ["--name", "Ada"])
+    assert ran.output == "Hello, Ada!\n"
+    registry = Registry()
+    registry.register("greet", plugin)
+    assert registry.implemented_hooks("greet") == ["health"]
+
+
+@pytest.mark.parametrize("flavour", ["click", "typer"])
+def test_generated_code_is_lint_clean_and_typed(tmp_path: Path, flavour: str) -> None:
+    root = create("hello", tmp_path / "project", flavour=flavour).root
     for tool in (
         ["ruff", "check", "--isolated", "."],
         ["ruff", "format", "--isolated", "--check", "."],
@@ -252,8 +287,11 @@ def test_generated_code_is_lint_clean_and_typed(tmp_path: Path) -> None:
         assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def test_installed_project_is_found_and_passes_its_own_tests(venv: Venv, tmp_path: Path) -> None:
-    root = create("hello", tmp_path / "pegboard-hello").root
+@pytest.mark.parametrize("flavour", ["click", "typer"])
+def test_installed_project_is_found_runs_and_passes_its_own_tests(
+    venv: Venv, tmp_path: Path, flavour: str
+) -> None:
+    root = create("hello", tmp_path / "pegboard-hello", flavour=flavour).root
     installed = venv.pip("install", str(root), check=False)
     assert installed.returncode == 0, installed.stderr
 
@@ -276,3 +314,6 @@ def test_installed_project_is_found_and_passes_its_own_tests(venv: Venv, tmp_pat
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "4 passed" in tests.stdout
+
+    ran = venv.run("-m", "pegboard", "hello", "--name", "Ada", cwd=tmp_path, check=False)
+    assert (ran.returncode, ran.stdout) == (0, "Hello, Ada!\n"), ran.stderr

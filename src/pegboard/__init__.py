@@ -39,12 +39,14 @@ if TYPE_CHECKING:
     from pegboard.host.completion import dynamic_choices
     from pegboard.host.host import Host
     from pegboard.host.library import aload_entrypoints, load_entrypoints
+    from pegboard.host.observe import CommandOutcome
 
 __all__ = [
     "POST_EXECUTE",
     "PRE_EXECUTE",
     "TRANSITIONS",
     "CommandNotFoundError",
+    "CommandOutcome",
     "CoreSpec",
     "HookFailedError",
     "HookNotFoundError",
@@ -82,6 +84,7 @@ _HOMES: Final = {
     "PRE_EXECUTE": "pegboard.hooks.names",
     "TRANSITIONS": "pegboard.hooks.lifecycle",
     "CommandNotFoundError": "pegboard._errors",
+    "CommandOutcome": "pegboard.host.observe",
     "CoreSpec": "pegboard.hooks.specs",
     "HookCallError": "pegboard._errors",  # deprecated: warns, gives HookFailedError
     "HookFailedError": "pegboard._errors",

@@ -141,11 +141,8 @@ class HookFailedError(PegboardError):
     def __init__(self, hook: str, plugin: str, error: BaseException):
         self.hook = hook
         self.error = error
-        super().__init__(
-            f"Plugin {plugin!r} raised {error!r} in hook {hook!r}.",
-            plugin=plugin,
-            hint=f"Run `pegboard plugins check {plugin}` for details, or disable the plugin.",
-        )
+        # No hint: what to run depends on the host's command, which the CLI layer adds.
+        super().__init__(f"Plugin {plugin!r} raised {error!r} in hook {hook!r}.", plugin=plugin)
 
 
 class PluginLoadError(PegboardError):

@@ -56,6 +56,21 @@ def test_a_healthy_plugin_passes(host: Host, site: SiteDir) -> None:
     assert report["import_seconds"] >= 0
 
 
+LONG_HELP = (
+    "Synchronise every bucket with the archive, keeping deleted files for thirty days. "
+    "Further details."
+)
+
+
+def test_json_carries_whole_help_summaries(host: Host, site: SiteDir) -> None:
+    source = HEALTHY.replace("Do the thing.", LONG_HELP)
+    site.add("sync", entry_points={GROUP: {"sync": "syncmod:plugin"}}, modules={"syncmod": source})
+    result = check(host, "sync", "--format", "json")
+    assert result.exit_code == 0, result.output
+    (report,) = json.loads(result.output)
+    assert report["commands"] == {"sync": LONG_HELP.partition(" Further")[0]}
+
+
 @pytest.mark.parametrize(
     ("source", "problem"),
     [

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from conftest import SiteDir
 from pegboard.host.host import Host
 
-from .conftest import Invoke
+from .conftest import GROUP, Invoke
 
 
 @pytest.fixture
@@ -98,3 +98,36 @@ def test_completion_help_names_the_host(acmetest: Host, prog: str) -> None:
     assert f"{prog} completion fish > ~/.config/fish/completions/{prog}.fish" in result.stdout
     assert "HOST" not in result.stdout
     assert "{prog}" not in result.stdout
+
+
+EXITING_HEALTH = """
+import pegboard
+
+class Plugin:
+    @pegboard.hookimpl
+    def health(self):
+        raise SystemExit(7)
+
+plugin = Plugin()
+"""
+
+
+def test_a_hook_failure_names_the_hosts_command(acmetest: Host, site: SiteDir) -> None:
+    site.add(
+        "acmetest-quitter",
+        entry_points={GROUP: {"quitter": "acmetest_quitter:plugin"}},
+        modules={"acmetest_quitter": EXITING_HEALTH},
+    )
+
+    @acmetest.cli.command()
+    def status() -> None:
+        """Ask every plugin for its health."""
+        acmetest.registry().call_hook_sync("health")
+
+    result = CliRunner().invoke(acmetest.cli, ["status"], prog_name="acme-tool")
+    assert result.exit_code == 4
+    assert result.stderr.splitlines() == [
+        "Error: Plugin 'quitter' raised SystemExit(7) in hook 'health'.",
+        "Run `acme-tool plugins check quitter` for details, or `acme-tool plugins disable "
+        "quitter` to switch it off.",
+    ]

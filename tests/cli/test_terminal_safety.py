@@ -65,9 +65,27 @@ def hostile(site: SiteDir, monkeypatch: pytest.MonkeyPatch) -> SiteDir:
 def test_escapes_are_shown_not_obeyed(
     invoke: Invoke, hostile: SiteDir, args: tuple[str, ...]
 ) -> None:
-    invoke("--help")  # learn every plugin first, so their help and failures are known
+    invoke("plugins", "list")  # learn every plugin first, so their help and failures are known
     result = invoke(*args)
     printed = result.stdout + result.stderr
     assert "\x1b" not in printed
     assert "\x07" not in printed
     assert SHOWN in printed, printed
+
+
+# zsh is told the index of the word being completed, fish the word itself.
+@pytest.mark.parametrize(("shell", "current"), [("zsh", "1"), ("fish", "l")])
+def test_completion_help_is_escaped(
+    invoke: Invoke, hostile: SiteDir, shell: str, current: str
+) -> None:
+    invoke("--help")  # learn the plugins' help
+    result = invoke(
+        env={
+            "_ACMETEST_COMPLETE": f"{shell}_complete",
+            "COMP_WORDS": "acmetest l",
+            "COMP_CWORD": current,
+        }
+    )
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout
+    assert SHOWN in result.stdout

@@ -10,6 +10,7 @@ from pegboard.cli._output import chosen_format, colour, emit, format_option, use
 from pegboard.cli._progress import interrupt_exits, terminal_progress
 from pegboard.host.exit import ExitCode
 from pegboard.host.host import catalog_of, host_of, options
+from pegboard.host.options import command_option
 from pegboard.manage.probe import DEFAULT_TIMEOUT, CheckReport, check_plugins
 
 
@@ -23,6 +24,7 @@ from pegboard.manage.probe import DEFAULT_TIMEOUT, CheckReport, check_plugins
     help="Seconds each check may take before the plugin counts as hanging.",
 )
 @format_option
+@command_option("quiet", expose=False)
 @click.pass_context
 def check(ctx: click.Context, name: str | None, timeout: float, output_format: str | None) -> None:
     """Check plugins in isolated child processes (all enabled ones, or NAME).

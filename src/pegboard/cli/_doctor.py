@@ -42,8 +42,8 @@ def doctor(ctx: click.Context, output_format: str | None, quiet: bool) -> None:
 
     Shows the Python and pegboard versions, the host, where the manifest and state files are
     and whether they are healthy, enabled plugins that failed or were refused (with the
-    reason), and the slowest plugins by import time. Enabled plugins never loaded before are
-    loaded once, isolated, as --help would, so their failures show up.
+    reason), and the slowest plugins by import time. Enabled plugins not learnt yet are
+    learnt first, in child interpreters, so their failures show up.
 
     Exit status: 0 when all is well, 1 when something needs attention. With --quiet only the
     problems are printed.
@@ -52,7 +52,7 @@ def doctor(ctx: click.Context, output_format: str | None, quiet: bool) -> None:
     disabled = states.disabled()
     catalog = catalog_of(ctx)
     manifest = catalog.manifest
-    catalog.learn(catalog.selected())
+    catalog.learn(catalog.unlearnt())
     rows = [plugin_row(record, disabled) for record in catalog.records()]
     problems = [row for row in rows if row["enabled"] and needs_attention(row)]
     timed = [row for row in rows if row["state"] == ACTIVE and row["import_seconds"] is not None]

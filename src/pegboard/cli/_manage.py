@@ -1,4 +1,4 @@
-"""``plugins install``, ``plugins uninstall`` and ``plugins new``."""
+"""``plugins install`` and ``plugins uninstall``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import click
 
 from pegboard.cli._names import plugin_name_argument
-from pegboard.host.catalog import HostIdentity
-from pegboard.host.host import catalog_of, host_of, options
+from pegboard.host.config import HostIdentity
+from pegboard.host.host import host_of, options
 from pegboard.manage.install import Installer
 from pegboard.manage.probe import check_plugin
 from pegboard.manage.tools import InstallOptions
@@ -113,29 +113,3 @@ def uninstall(ctx: click.Context, names: tuple[str, ...], yes: bool) -> None:
         click.confirm("Uninstall these distributions?", abort=True, err=True)
     installer.uninstall(list(chosen))
     click.echo(f"Uninstalled {', '.join(chosen)}.")
-
-
-@click.command()
-@click.argument("name")
-@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Where to create it.")
-@click.option("--force", is_flag=True, help="Overwrite the files of an existing project.")
-@click.pass_context
-def new(ctx: click.Context, name: str, directory: str | None, force: bool) -> None:
-    """Create a new plugin project NAME, ready to install and test."""
-    from pegboard.manage.scaffold import create_plugin_project
-
-    catalog = catalog_of(ctx)
-    host = catalog.host
-    result = create_plugin_project(
-        name,
-        directory,
-        host=host.name,
-        host_distribution=host.distribution,
-        host_version=host.version,
-        api_version=host.api_version,
-        reserved=host.reserved,
-        force=force,
-    )
-    click.echo(f"Created {result.distribution} in {result.root}")
-    if not options(ctx).quiet:
-        click.echo(f"Next: {host.name} plugins install {result.root}")

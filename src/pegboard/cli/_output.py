@@ -57,7 +57,8 @@ import click
 
 from pegboard._text import printable
 from pegboard.discovery.records import PluginRecord, Verdict
-from pegboard.host.host import FORMATS, host_of, options
+from pegboard.host.host import host_of
+from pegboard.host.options import command_option, options
 from pegboard.host.state import PluginStates
 from pegboard.manage.timing import SLOW
 
@@ -125,22 +126,11 @@ def needs_attention(row: Row) -> bool:
     return row["state"] not in {ACTIVE, INACTIVE}
 
 
-def format_option(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--format`` to a data-printing command (it overrides the global option)."""
-    return click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(FORMATS),
-        default=None,
-        help="Output format (default: the global --format, else text).",
-    )(function)
+format_option = command_option("format")
+"""Add ``--format`` to a data-printing command: the global option, given after the command."""
 
-
-def quiet_option(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``-q/--quiet`` to a data-printing command (the global option also applies)."""
-    return click.option(
-        "-q", "--quiet", is_flag=True, help="Print only the essentials (text output only)."
-    )(function)
+quiet_option = command_option("quiet")
+"""Add ``-q/--quiet`` to a command: the global option, given after the command."""
 
 
 def chosen_format(ctx: click.Context, output_format: str | None) -> str:

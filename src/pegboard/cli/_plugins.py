@@ -18,13 +18,14 @@ import click
 from pegboard._errors import CommandNotFoundError
 from pegboard._text import printable
 from pegboard.cli._check import check
-from pegboard.cli._manage import install, new, uninstall
+from pegboard.cli._manage import install, uninstall
 from pegboard.cli._names import (
     disabled_names,
     enabled_names,
     find_record,
     plugin_name_argument,
 )
+from pegboard.cli._new import new
 from pegboard.cli._output import (
     ACTIVE,
     chosen_format,
@@ -136,11 +137,14 @@ def list_plugins(
 ) -> None:
     """List installed plugins: name, version, state, distribution and why any failed.
 
-    By default only active plugins (usable and enabled) are shown. Plugin code is not
-    imported, except in child processes with --timings. With --quiet, print names only.
+    By default only active plugins (usable and enabled) are shown. Plugin code is never
+    imported here: enabled plugins not learnt yet are learnt in child interpreters, and
+    --timings measures in children too. With --quiet, print names only.
     """
     disabled = user_states(ctx).disabled()
-    pairs = [(record, plugin_row(record, disabled)) for record in catalog_of(ctx).records()]
+    catalog = catalog_of(ctx)
+    catalog.learn(catalog.unlearnt(), timeout=timeout)  # in children: states as known now
+    pairs = [(record, plugin_row(record, disabled)) for record in catalog.records()]
     if not show_all:
         pairs = [(record, row) for record, row in pairs if row["state"] == ACTIVE]
     if timings:
@@ -194,7 +198,11 @@ def info(
     plugin is never imported into this one.
     """
     disabled = user_states(ctx).disabled()
+    catalog = catalog_of(ctx)
     record = find_record(ctx, name)
+    if record in catalog.unlearnt():  # a disabled plugin is never imported, not even in a child
+        catalog.learn([record], timeout=timeout)
+        record = find_record(ctx, name)
     # A disabled plugin is not imported, not even in a child, to show its import time.
     measure = record.usable and record.name not in disabled
     seconds = import_times({name: record.target}, timeout=timeout)[name] if measure else None

@@ -28,8 +28,8 @@ There is one core, :func:`call_full`, and three ways to drive it:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Generator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
 
 import pluggy
@@ -109,6 +109,16 @@ def prepare(hook: pluggy.HookCaller, optional: Mapping[str, Any]) -> PreparedHoo
             name for name, function, _ in plain if inspect.iscoroutinefunction(function)
         ),
         wrappers=tuple(impl for impl in impls if impl.wrapper or impl.hookwrapper),
+    )
+
+
+def restrict(hook: PreparedHook, plugins: Collection[str]) -> PreparedHook:
+    """Return ``hook`` with only the implementations of ``plugins``."""
+    return replace(
+        hook,
+        plain=tuple(impl for impl in hook.plain if impl[0] in plugins),
+        async_plugins=hook.async_plugins.intersection(plugins),
+        wrappers=tuple(w for w in hook.wrappers if w.plugin_name in plugins),
     )
 
 

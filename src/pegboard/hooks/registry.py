@@ -15,7 +15,7 @@ from __future__ import annotations
 import inspect
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from types import MappingProxyType, ModuleType
 from typing import Any, Final, Literal, cast
 
@@ -41,6 +41,7 @@ from pegboard.hooks.dispatch import (
     check_arguments,
     error_to_raise,
     prepare,
+    restrict,
 )
 from pegboard.hooks.lifecycle import PluginState, check_transition, path
 from pegboard.hooks.names import DEFAULT_TIMEOUTS, OPTIONAL_ARGUMENTS
@@ -388,6 +389,7 @@ class Registry:
         timeout: float | None = None,
         errors: ErrorPolicy = "collect",
         offload_sync: bool = False,
+        only: Collection[str] | None = None,
         **kwargs: Any,
     ) -> list[HookOutcome]:
         """Call ``hook`` and return one :class:`~pegboard.HookOutcome` per implementation.
@@ -395,8 +397,12 @@ class Registry:
         Outcomes carry the plugin name, its result or error and its duration, so a host can
         report who failed and who was slow. With ``offload_sync`` synchronous implementations
         run concurrently in daemon threads (under a bound they otherwise run one at a time).
+        ``only`` limits the call to the implementations of those plugins (a host starts the
+        plugins it loads later in an invocation without starting the earlier ones again).
         """
-        _, outcomes = await self._acall(hook, kwargs, timeout, errors, offload_sync=offload_sync)
+        _, outcomes = await self._acall(
+            hook, kwargs, timeout, errors, offload_sync=offload_sync, only=only
+        )
         return outcomes
 
     def call_hook_detailed_sync(
@@ -407,10 +413,11 @@ class Registry:
         timeout: float | None = None,
         errors: ErrorPolicy = "collect",
         offload_sync: bool = False,
+        only: Collection[str] | None = None,
         **kwargs: Any,
     ) -> list[HookOutcome]:
         """Run :meth:`call_hook_detailed` from synchronous code, loop or no loop."""
-        prepared, call_kwargs, bound = self._begin(hook, kwargs, timeout)
+        prepared, call_kwargs, bound = self._begin(hook, kwargs, timeout, only)
         start = time.perf_counter() if self._observed else 0.0
         outcomes: list[HookOutcome] = []
         if prepared.plain or prepared.wrappers:  # else spare the cost of an event loop
@@ -531,10 +538,16 @@ class Registry:
             return prepared
 
     def _begin(
-        self, hook: str, kwargs: dict[str, Any], timeout: float | None
+        self,
+        hook: str,
+        kwargs: dict[str, Any],
+        timeout: float | None,
+        only: Collection[str] | None = None,
     ) -> tuple[PreparedHook, dict[str, Any], float | None]:
         """Return what every call needs: the prepared hook, its arguments and its bound."""
         prepared = self._prepared_hook(hook)
+        if only is not None:
+            prepared = restrict(prepared, only)
         bound = timeout if timeout is not None else self.timeouts.get(prepared.name)
         return prepared, check_arguments(prepared, kwargs), bound
 
@@ -546,9 +559,10 @@ class Registry:
         errors: ErrorPolicy,
         *,
         offload_sync: bool,
+        only: Collection[str] | None = None,
     ) -> tuple[Any, list[HookOutcome]]:
         """The async calls' one body: run the core on the caller's loop and settle."""
-        prepared, call_kwargs, bound = self._begin(hook, kwargs, timeout)
+        prepared, call_kwargs, bound = self._begin(hook, kwargs, timeout, only)
         start = time.perf_counter() if self._observed else 0.0
         value, outcomes = await call_full(
             prepared, call_kwargs, timeout=bound, offload_sync=offload_sync

@@ -51,11 +51,25 @@ class CoreSpec:
 
     @hookspec
     def pre_execute(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        """Observe a plugin command named ``name`` just before it runs."""
+        """Observe a command just before it runs, once per command that actually runs.
+
+        Fires for the host's own commands, plugin commands, group subcommands and Typer
+        commands alike; never for ``--help``, ``--version``, completion or usage errors.
+        ``name`` is the command path as typed below the host (``"ops page"``), ``kwargs``
+        the parsed parameters of that command (same shape for Click and Typer), ``args`` the
+        extra positional arguments it accepted without a parameter (usually empty).
+        """
 
     @hookspec
-    def post_execute(self, name: str, result: Any) -> None:
-        """Observe a plugin command's ``result`` just after it ran."""
+    def post_execute(self, name: str, result: Any, outcome: Any = None) -> None:
+        """Observe a command just after it ran: once per ``pre_execute``, also on failure.
+
+        ``result`` is what it returned (``None`` when it raised or exited). ``outcome`` is a
+        ``pegboard.CommandOutcome`` with ``result``, ``error``, ``exit_code`` and ``seconds``
+        (``None`` only from callers that predate it). Implementations written as
+        ``post_execute(name, result)`` keep working: pluggy passes only the arguments an
+        implementation names.
+        """
 
     @hookspec
     def health(self) -> bool | str:

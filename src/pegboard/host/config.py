@@ -1,4 +1,7 @@
-"""Names and folders derived from a host's name: environment variables, config and cache dirs.
+"""A host's configuration: its identity, environment variables, folders and plugin selection.
+
+Every environment variable and folder a host reads is named here, so a reader finds them in
+one place.
 
 Kept free of heavy imports: it runs on every start. ``platformdirs`` is imported only when no
 override variable names the folder.
@@ -8,7 +11,11 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from pegboard.hooks.telemetry import Telemetry
 
 
 def env_prefix(host: str) -> str:
@@ -96,3 +103,122 @@ def environment_key(prefix: str = sys.prefix) -> str:
 def environment_dir(host: str, prefix: str = sys.prefix) -> str:
     """Return the config folder of ``host`` for the environment at ``prefix``."""
     return os.path.join(config_dir(host), "environments", environment_key(prefix))
+
+
+class HostIdentity:
+    """What a host is: the facts discovery, compatibility and file locations derive from.
+
+    ``reserved`` are its built-in command names; ``startup_timeout`` the seconds each
+    plugin's ``startup`` may take before it is marked FAILED; ``telemetry`` where the
+    registry sends events (by default a JSON-lines file named by ``<PREFIX>_TELEMETRY_FILE``
+    if set, else memory only). A plain class, not a dataclass: it is built on every start.
+    """
+
+    __slots__ = (
+        "api_version",
+        "distribution",
+        "hookspecs",
+        "name",
+        "reserved",
+        "startup_timeout",
+        "telemetry",
+        "version",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        version: str,
+        api_version: str,
+        distribution: str,
+        *,
+        hookspecs: tuple[Any, ...] = (),
+        reserved: frozenset[str] = frozenset(),
+        startup_timeout: float = 10.0,
+        telemetry: Telemetry | None = None,
+    ) -> None:
+        self.name = name
+        self.version = version
+        self.api_version = api_version
+        self.distribution = distribution
+        self.hookspecs = hookspecs
+        self.reserved = reserved
+        self.startup_timeout = startup_timeout
+        self.telemetry = telemetry
+
+    def __repr__(self) -> str:
+        return f"HostIdentity({self.name!r}, {self.version!r}, api_version={self.api_version!r})"
+
+    def with_reserved(self, reserved: frozenset[str]) -> HostIdentity:
+        """Return a copy whose built-in command names are ``reserved``."""
+        return HostIdentity(
+            self.name,
+            self.version,
+            self.api_version,
+            self.distribution,
+            hookspecs=self.hookspecs,
+            reserved=reserved,
+            startup_timeout=self.startup_timeout,
+            telemetry=self.telemetry,
+        )
+
+    @property
+    def group(self) -> str:
+        """The entry-point group plugins of this host are declared in."""
+        return f"{self.name}.plugins"
+
+    def to_payload(self) -> dict[str, Any]:
+        """Return the identity as JSON data, for a child interpreter (no telemetry sink)."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "api_version": self.api_version,
+            "distribution": self.distribution,
+            "hookspecs": [f"{spec.__module__}:{spec.__qualname__}" for spec in self.hookspecs],
+            "reserved": sorted(self.reserved),
+            "startup_timeout": self.startup_timeout,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> HostIdentity:
+        """Rebuild an identity from :meth:`to_payload` output (in the child)."""
+        import pkgutil
+
+        return cls(
+            payload["name"],
+            payload["version"],
+            payload["api_version"],
+            payload["distribution"],
+            hookspecs=tuple(pkgutil.resolve_name(spec) for spec in payload["hookspecs"]),
+            reserved=frozenset(payload["reserved"]),
+            startup_timeout=payload["startup_timeout"],
+        )
+
+
+class Selection:
+    """Which installed plugins this invocation may load (flags, environment, state file).
+
+    ``disabled`` comes from the state file; ``disabled_for_run`` from ``--disable-plugin``
+    and ``<PREFIX>_DISABLE_PLUGINS``, which leave the state file alone.
+    """
+
+    __slots__ = ("disabled", "disabled_for_run", "no_plugins", "only")
+
+    def __init__(
+        self,
+        *,
+        no_plugins: bool = False,
+        only: frozenset[str] | None = None,
+        disabled: frozenset[str] = frozenset(),
+        disabled_for_run: frozenset[str] = frozenset(),
+    ):
+        self.no_plugins = no_plugins
+        self.only = only
+        self.disabled = disabled
+        self.disabled_for_run = disabled_for_run
+
+    def allows(self, name: str) -> bool:
+        """Whether plugin ``name`` may be loaded in this invocation."""
+        if self.no_plugins or name in self.disabled or name in self.disabled_for_run:
+            return False
+        return self.only is None or name in self.only

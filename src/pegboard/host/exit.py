@@ -63,13 +63,22 @@ def exit_code_for(error: PegboardError) -> ExitCode:
 class ReportedError(click.ClickException):
     """A :class:`PegboardError` as Click shows it: two short lines and the right exit code.
 
-    With ``debug`` the original traceback is printed first.
+    With ``debug`` the original traceback is printed first. ``prog`` is the host's command as
+    typed: an error about a plugin that brings no hint of its own (it was raised where the
+    host is unknown) gets one naming it, e.g. "Run `acme plugins check NAME` ...".
     """
 
-    def __init__(self, error: PegboardError, *, debug: bool = False):
+    def __init__(self, error: PegboardError, *, debug: bool = False, prog: str | None = None):
         super().__init__(error.message)
         self.error = error
         self.debug = debug
+        self.hint = error.hint
+        if self.hint is None and prog is not None and error.plugin is not None:
+            plugin = error.plugin
+            self.hint = (
+                f"Run `{prog} plugins check {plugin}` for details, or "
+                f"`{prog} plugins disable {plugin}` to switch it off."
+            )
         self.exit_code = int(exit_code_for(error))  # type: ignore[misc]  # Click reads it per instance
 
     def show(self, file: IO[Any] | None = None) -> None:
@@ -80,5 +89,5 @@ class ReportedError(click.ClickException):
             traceback.print_exception(self.error, file=stream)
         # Messages quote plugins' own errors and names: keep them from driving the terminal.
         click.echo(f"Error: {printable_lines(self.error.message)}", file=stream)
-        if self.error.hint:
-            click.echo(printable_lines(self.error.hint), file=stream)
+        if self.hint:
+            click.echo(printable_lines(self.hint), file=stream)

@@ -7,7 +7,10 @@ entry-point group ``<name>.plugins``, the environment variables ``<NAME>_NO_PLUG
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+import copy
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import click
@@ -16,15 +19,35 @@ from pegboard._errors import PegboardError, PluginLoadError
 from pegboard._log import get_logger
 from pegboard._names import validate_name
 from pegboard.host import config
-from pegboard.host.catalog import Catalog, HostIdentity, Selection
+from pegboard.host.catalog import Catalog
+from pegboard.host.config import HostIdentity, Selection
 from pegboard.host.exit import ExitCode, ReportedError
 from pegboard.host.lazy import LazyBuiltin, PluginGroup
+from pegboard.host.observe import execution_hooks, observe
+from pegboard.host.options import (
+    apply_environment,
+    chosen_options,
+    options,
+    taken_by,
+    without_clashes,
+)
+from pegboard.host.options import build as build_options
+from pegboard.host.pipeline import Pipeline
 
 if TYPE_CHECKING:
     from pegboard.hooks.registry import Registry
     from pegboard.hooks.telemetry import Telemetry
 
 logger = get_logger(__name__)
+
+__all__ = [
+    "MANAGEMENT_COMMANDS",
+    "Host",
+    "HostGroup",
+    "catalog_of",
+    "host_of",
+    "options",  # defined in host.options; commands have always read it here
+]
 
 MANAGEMENT_COMMANDS: Final[dict[str, LazyBuiltin]] = {
     "plugins": (
@@ -36,29 +59,7 @@ MANAGEMENT_COMMANDS: Final[dict[str, LazyBuiltin]] = {
 }
 """Built-in commands every host has, imported only when used."""
 
-FORMATS: Final = ("text", "json", "yaml")
-
-_OPTIONS_KEY: Final = "pegboard.options"
-_CATALOG_KEY: Final = "pegboard.catalog"
-
-
-class Options:
-    """Global options of one invocation, shared by every command through ``ctx.meta``."""
-
-    __slots__ = ("debug", "format", "no_plugins", "quiet", "strict")
-
-    def __init__(self) -> None:
-        self.format = "text"
-        self.quiet = False
-        self.debug = False
-        self.no_plugins = False
-        self.strict = False
-
-
-def options(ctx: click.Context) -> Options:
-    """Return the invocation's global options."""
-    found: Options = ctx.meta.setdefault(_OPTIONS_KEY, Options())
-    return found
+_PIPELINE_KEY: Final = "pegboard.pipeline"
 
 
 def host_of(ctx: click.Context) -> Host:
@@ -75,41 +76,150 @@ def catalog_of(ctx: click.Context) -> Catalog:
 
 
 class HostGroup(PluginGroup):
-    """The root group of a host: turns pegboard errors into short messages and exit codes."""
+    """The root group of a host: global options, the command hooks and error rendering.
 
-    def __init__(self, host: Host, **kwargs: Any):
+    Errors render themselves wherever they happen: a :class:`PegboardError` becomes two
+    short lines and its exit code, and Ctrl-C exits 130, during option parsing (``--help``,
+    eager options), the command, completion and plugin shutdown alike.
+    """
+
+    host: Host
+    global_keys: frozenset[str]
+    """Keys of the pegboard global options mounted on this root."""
+
+    def __init__(self, host: Host, *, global_keys: frozenset[str], **kwargs: Any):
+        super().__init__(pipeline_for=host.pipeline_for, **kwargs)
         self.host = host
-        super().__init__(catalog_for=host.catalog_for, **kwargs)
+        self.global_keys = global_keys
+
+    def adopt(self, host: Host, params: list[click.Parameter]) -> None:
+        """Make this copy of an application's root the root of ``host``."""
+        self.host = host
+        self.global_keys = frozenset(p.name for p in params if p.name is not None)
+        self.pipeline_for = host.pipeline_for
+        self.lazy_builtins = dict(MANAGEMENT_COMMANDS)
+        self.params = [*self.params, *params]
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run as Click does; also render what escapes it (shell completion runs outside)."""
+        try:
+            return super().main(*args, **kwargs)
+        except (
+            PegboardError,
+            KeyboardInterrupt,
+            click.ClickException,
+            click.exceptions.Exit,
+        ) as exc:
+            if not kwargs.get("standalone_mode", True):
+                raise
+            sys.exit(_render(exc))
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        with _reported(ctx):
+            self._read_global_options(ctx, args)
+            return super().parse_args(ctx, args)
+
+    def _read_global_options(self, ctx: click.Context, args: list[str]) -> None:
+        """Read pegboard's global options before Click processes any option.
+
+        Click runs eager options in command-line order, so ``--help --no-plugins`` would
+        list plugins before it knows not to; reading these first makes the order irrelevant.
+        """
+        mine = [p for p in self.params if p.name in self.global_keys and p.name != "version"]
+        try:
+            opts, _, _ = self.make_parser(ctx).parse_args(args=list(args))
+        except click.UsageError:
+            opts = {}  # the real parse reports it
+        for param in mine:
+            param.handle_parse_result(ctx, opts, [])
+        apply_environment(self.host.name, ctx, self.global_keys)
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with _reported(ctx):
             return super().invoke(ctx)
-        except PegboardError as exc:
-            raise ReportedError(exc, debug=options(ctx).debug) from exc
-        except KeyboardInterrupt:
-            # Click would report Ctrl-C as a failure (1); shells expect 128 + SIGINT.
-            click.echo("\nInterrupted.", err=True)
-            raise click.exceptions.Exit(int(ExitCode.INTERRUPTED)) from None
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Ask the application's own group first (a subclass may add aliases), then plugins."""
+        own = super(PluginGroup, self).get_command(ctx, cmd_name)
+        return own if own is not None else super().get_command(ctx, cmd_name)
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
-        try:
-            return super().resolve_command(ctx, args)
-        except PegboardError as exc:
-            raise ReportedError(exc, debug=options(ctx).debug) from exc
+        with _reported(ctx):
+            name, command, rest = super().resolve_command(ctx, args)
+            if command is None or name is None or ctx.resilient_parsing:
+                return name, command, rest
+            if name in self.lazy_builtins:
+                return name, command, rest  # management commands never need plugins
+            if options(ctx).strict:
+                self.host.require_all_plugins(ctx)
+            hooks = execution_hooks(self.host.pipeline_for(ctx))
+            return name, observe(command, (name,), hooks) if hooks else command, rest
+
+
+def _render(error: BaseException) -> int:
+    """Show ``error`` as a short message; return the exit code it stands for."""
+    if isinstance(error, KeyboardInterrupt):
+        return int(ExitCode.INTERRUPTED)
+    if isinstance(error, click.exceptions.Exit):
+        return error.exit_code
+    if isinstance(error, PegboardError):
+        error = ReportedError(error)
+    assert isinstance(error, click.ClickException)
+    error.show()
+    return error.exit_code
+
+
+@contextlib.contextmanager
+def _reported(ctx: click.Context) -> Iterator[None]:
+    """Turn pegboard errors into Click errors with exit codes, and Ctrl-C into exit 130."""
+    try:
+        yield
+    except PegboardError as exc:
+        prog = ctx.find_root().info_name
+        raise ReportedError(exc, debug=options(ctx).debug, prog=prog) from exc
+    except KeyboardInterrupt:
+        # Click would report Ctrl-C as a failure (1, "Aborted!"); shells expect 128 + SIGINT.
+        click.echo("\nInterrupted.", err=True)
+        raise click.exceptions.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+_HOSTED: dict[type[click.Group], type[HostGroup]] = {}
+
+
+def _hosted_class(kind: type[click.Group]) -> type[HostGroup]:
+    """Return a class behaving as ``kind`` (an app's Group subclass) and as a host's root.
+
+    pegboard's methods come first and defer to ``kind``'s through ``super()``; ``kind``'s
+    own context class is kept.
+    """
+    if issubclass(kind, HostGroup):
+        return kind
+    if kind is click.Group:
+        return HostGroup
+    found = _HOSTED.get(kind)
+    if found is None:
+        attributes: dict[str, Any] = {"__module__": kind.__module__}
+        if kind.context_class is not click.Context:
+            attributes["context_class"] = kind.context_class
+        found = _HOSTED[kind] = type(f"Hosted{kind.__name__}", (HostGroup, kind), attributes)
+    return found
 
 
 class Host:
     """A command-line application that plugins extend.
 
     ``host.cli`` is its Click group: plugin commands are mounted lazily, and ``plugins``,
-    ``doctor`` and ``completion`` are built in. Add the application's own commands with
-    ``host.cli.add_command`` or ``@host.cli.command()``. ``hookspecs`` are the host's own hook
-    specification classes; ``distribution`` is the distribution plugins name in their
-    ``Requires-Dist`` (default: ``name``). ``telemetry`` receives local events (plugin
-    states, load times, hook failures, command durations); nothing leaves the machine.
-    ``startup_timeout`` bounds each plugin's ``startup``.
+    ``doctor`` and ``completion`` are built in. Adopt an existing Click group or Typer app
+    with :meth:`attach`, or add commands with ``@host.cli.command()``. ``hookspecs`` are the
+    host's own hook specification classes; ``distribution`` is the distribution plugins name
+    in their ``Requires-Dist`` (default: ``name``). ``telemetry`` receives local events
+    (plugin states, load times, hook failures, command durations); nothing leaves the
+    machine. ``startup_timeout`` bounds each plugin's ``startup``. ``global_options`` maps a
+    global option's key (``format``, ``quiet``, ``debug``, ``no_plugins``,
+    ``disable_plugin``, ``strict_plugins``, ``version``) to the flags to use instead, or to
+    ``None`` to leave it out.
     """
 
     def __init__(
@@ -123,6 +233,7 @@ class Host:
         help: str | None = None,
         telemetry: Telemetry | None = None,
         startup_timeout: float = 10.0,
+        global_options: Mapping[str, Sequence[str] | None] | None = None,
     ):
         validate_name(name, what="host name")
         self._identity = HostIdentity(
@@ -135,6 +246,7 @@ class Host:
             startup_timeout=startup_timeout,
         )
         self.help = help
+        self._options = chosen_options(global_options or {})
         self._cli: HostGroup | None = None
 
     @property
@@ -151,169 +263,124 @@ class Host:
     def cli(self) -> HostGroup:
         """The host's Click group, built once."""
         if self._cli is None:
-            self._cli = self._group({}, [], None, self.help)
+            params = self._global_params(taken_by((), ["-h", "--help"]))
+            self._cli = HostGroup(
+                self,
+                global_keys=frozenset(p.name for p in params if p.name is not None),
+                name=self.name,
+                help=self.help,
+                params=params,
+                builtins=MANAGEMENT_COMMANDS,
+                context_settings={"help_option_names": ["-h", "--help"]},
+            )
         return self._cli
 
     def attach(self, app: Any) -> HostGroup:
         """Adopt an existing Click group or Typer app as this host's root command.
 
-        The app's commands, options, callback and help are kept; plugin commands, the
-        management commands and the global options are added. The returned group becomes
-        ``host.cli``; use it as the application's entry point.
+        Everything the app's root has is kept: its commands, options, callback, help,
+        epilog, context settings (``auto_envvar_prefix``, ``help_option_names``, ...),
+        result callback and the behaviour of its own ``Group`` subclass. Plugin commands,
+        the management commands and pegboard's global options are added; a global option
+        whose name or flag the app already uses is left out. The returned group becomes
+        ``host.cli``; use it (or :meth:`main`) as the application's entry point.
         """
-        from pegboard.host.typer_bridge import TyperBridge, is_typer_app
+        from pegboard.host.typer_bridge import is_typer_app
 
         if is_typer_app(app):
-            import typer.main
+            from pegboard.host.typer_bridge import typer_root
 
-            app = typer.main.get_command(app)
-            if not isinstance(app, click.Command):  # Typer with its own Click
-                commands: dict[str, click.Command] = {
-                    n: TyperBridge(n, c) for n, c in getattr(app, "commands", {}).items()
-                }
-                self._cli = self._group(commands, [], None, app.help)
-                return self._cli
+            app = typer_root(app)
         if not isinstance(app, click.Group):
             raise TypeError(f"expected a click.Group or a typer.Typer app, got {app!r}")
-        self._cli = self._group(dict(app.commands), list(app.params), app.callback, app.help)
-        return self._cli
+        adopted = copy.copy(app)
+        adopted.__class__ = _hosted_class(type(app))
+        assert isinstance(adopted, HostGroup)
+        settings = app.context_settings
+        help_names = settings.get("help_option_names", ["--help"]) if app.add_help_option else []
+        adopted.adopt(self, self._global_params(taken_by(app.params, help_names)))
+        self._cli = adopted
+        return adopted
 
-    def _group(
-        self,
-        commands: dict[str, click.Command],
-        params: list[click.Parameter],
-        app_callback: Any,
-        help_text: str | None,
-    ) -> HostGroup:
-        def callback(**kwargs: Any) -> Any:
-            self._root_callback()
-            if app_callback is not None:
-                return click.get_current_context().invoke(app_callback, **kwargs)
-            return None
-
-        return HostGroup(
-            self,
-            name=self.name,
-            help=help_text,
-            commands=commands,
-            params=[*_global_options(self), *params],
-            builtins=MANAGEMENT_COMMANDS,
-            callback=callback,
-            context_settings={"help_option_names": ["-h", "--help"]},
+    def _global_params(self, taken: set[str]) -> list[click.Parameter]:
+        return build_options(
+            self.name, without_clashes(self._options, taken), lambda ctx: _print_version(ctx, self)
         )
 
     def main(self, args: Sequence[str] | None = None) -> Any:
         """Run the command line (the console-script entry point of a host)."""
         return self.cli.main(args=list(args) if args is not None else None, prog_name=self.name)
 
-    def catalog_for(self, ctx: click.Context) -> Catalog:
-        """Return the invocation's catalog, created from its options and environment."""
+    def pipeline_for(self, ctx: click.Context) -> Pipeline:
+        """Return the invocation's pipeline, created from its options and environment.
+
+        Its plugins are shut down when the invocation's root context closes.
+        """
         root = ctx.find_root()
-        catalog: Catalog | None = root.meta.get(_CATALOG_KEY)
-        if catalog is None:
-            catalog = Catalog(self.identity, self.selection(no_plugins=options(ctx).no_plugins))
-            root.meta[_CATALOG_KEY] = catalog
-            root.call_on_close(catalog.shutdown)
-        return catalog
+        pipeline: Pipeline | None = root.meta.get(_PIPELINE_KEY)
+        if pipeline is None:
+            opts = options(ctx)
+            selection = self.selection(no_plugins=opts.no_plugins, disabled=opts.disabled)
+            pipeline = Pipeline(Catalog(self.identity, selection))
+            root.meta[_PIPELINE_KEY] = pipeline
+            root.call_on_close(_interruptible(pipeline.shutdown))
+        return pipeline
+
+    def catalog_for(self, ctx: click.Context) -> Catalog:
+        """Return the invocation's plugin catalog (what is installed and selected)."""
+        return self.pipeline_for(ctx).catalog
 
     def registry(self, ctx: click.Context | None = None) -> Registry:
         """Load every enabled plugin (isolated) and return the registry to call hooks on.
 
         For the host's own commands: ``host.registry().call_hook_detailed_sync("my_hook")``.
-        Plugins are loaded once per invocation and shut down when it ends.
+        Plugins are loaded and started once per invocation, and shut down when it ends.
         """
-        catalog = self.catalog_for(ctx if ctx is not None else click.get_current_context())
-        catalog.load(catalog.selected())
-        return catalog.registry
+        pipeline = self.pipeline_for(ctx if ctx is not None else click.get_current_context())
+        pipeline.load_selected()
+        return pipeline.registry
 
-    def selection(self, *, no_plugins: bool = False) -> Selection:
-        """Return which plugins may load, from flags, environment and the state file."""
-        if no_plugins or config.env_flag(self.name, "NO_PLUGINS"):
+    def selection(self, *, no_plugins: bool = False, disabled: Iterable[str] = ()) -> Selection:
+        """Return which plugins may load: the run's choices, the allow-list and the state file.
+
+        ``disabled`` are the plugins switched off for this run only (``--disable-plugin``,
+        ``<PREFIX>_DISABLE_PLUGINS``); the state file is not changed.
+        """
+        if no_plugins:
             return Selection(no_plugins=True)
         from pegboard.host.state import PluginStates
 
         allow = config.env(self.name, "PLUGINS")
         only = frozenset(filter(None, (n.strip() for n in allow.split(",")))) if allow else None
         states = PluginStates.for_host(self.name)
-        disabled = states.disabled()
+        stored = states.disabled()
         for notice in states.notices:  # the file was moved aside: this is said only once
             click.echo(f"Warning: {notice}", err=True)
-        return Selection(only=only, disabled=disabled)
+        return Selection(only=only, disabled=stored, disabled_for_run=frozenset(disabled))
 
-    def _root_callback(self) -> None:
-        ctx = click.get_current_context()
-        opts = options(ctx)
-        if opts.strict or config.env_flag(self.name, "STRICT_PLUGINS"):
-            catalog = self.catalog_for(ctx)
-            catalog.load(catalog.selected())
-            failures = catalog.failures()
-            if failures:
-                reasons = "; ".join(f"{f.record.name}: {f.error}" for f in failures)
-                raise PluginLoadError(
-                    f"{len(failures)} plugin(s) failed to load: {reasons}.",
-                    hint="Strict mode is on (--strict-plugins); fix or disable them.",
-                )
+    def require_all_plugins(self, ctx: click.Context) -> None:
+        """Load every selected plugin and raise if any failed (strict mode)."""
+        failures = self.pipeline_for(ctx).load_selected()
+        if failures:
+            reasons = "; ".join(f"{f.record.name}: {f.error}" for f in failures)
+            names = " ".join(f.record.name for f in failures)
+            raise PluginLoadError(
+                f"{len(failures)} plugin(s) failed to load: {reasons}.",
+                hint=f"Strict mode is on; fix them, or run `{self.name} plugins disable {names}`.",
+            )
 
 
-def _global_options(host: Host) -> list[click.Parameter]:
-    """Options accepted before any subcommand; their values go to :func:`options`."""
+def _interruptible(shutdown: Callable[[], None]) -> Callable[[], None]:
+    """Return ``shutdown`` turning Ctrl-C into exit 130 (it runs as the context closes)."""
 
-    def store(attribute: str) -> Any:
-        def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-            if value is not None:
-                setattr(options(ctx), attribute, value)
-                if attribute == "debug" and value:
-                    import logging
+    def run() -> None:
+        try:
+            shutdown()
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted.", err=True)
+            raise click.exceptions.Exit(int(ExitCode.INTERRUPTED)) from None
 
-                    logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
-            return value
-
-        return callback
-
-    def flag(declarations: list[str], attribute: str, help: str) -> click.Option:
-        """An eager on/off option whose value goes to ``options(ctx).<attribute>``."""
-        return click.Option(
-            declarations,
-            is_flag=True,
-            default=None,
-            is_eager=True,
-            expose_value=False,
-            callback=store(attribute),
-            help=help,
-        )
-
-    prefix = config.env_prefix(host.name)
-    return [
-        click.Option(
-            ["--format", "output_format"],
-            type=click.Choice(FORMATS),
-            default=None,
-            is_eager=True,
-            expose_value=False,
-            callback=store("format"),
-            help="Output format of commands that print data.",
-        ),
-        flag(["-q", "--quiet"], "quiet", "Print only what was asked for."),
-        flag(["--debug"], "debug", "Show tracebacks and debug logging."),
-        flag(
-            ["--no-plugins"],
-            "no_plugins",
-            f"Start without any plugin code (also {prefix}_NO_PLUGINS=1).",
-        ),
-        flag(
-            ["--strict-plugins"],
-            "strict",
-            f"Fail when any plugin fails to load (also {prefix}_STRICT_PLUGINS=1).",
-        ),
-        click.Option(
-            ["--version"],
-            is_flag=True,
-            is_eager=True,
-            expose_value=False,
-            callback=lambda ctx, param, value: _print_version(ctx, host) if value else None,
-            help="Show the version and exit.",
-        ),
-    ]
+    return run
 
 
 def _print_version(ctx: click.Context, host: Host) -> None:

@@ -2,8 +2,8 @@
 
 ``--help`` and shell completion list plugin commands from the manifest; built-in commands are
 named with their import path and short help so they too cost nothing until used. Running
-``host NAME`` loads that plugin (and the plugins observing execution) and wraps its command
-so ``pre_execute``/``post_execute`` are called around it.
+``host NAME`` loads that plugin through the invocation's pipeline; the host's root wraps the
+command so ``pre_execute``/``post_execute`` are called around it (``host.observe``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -20,13 +19,13 @@ import click
 from pegboard._errors import CommandNotFoundError, PluginDisabledError, PluginLoadError
 from pegboard._log import get_logger
 from pegboard._text import printable
-from pegboard.hooks.names import POST_EXECUTE, PRE_EXECUTE
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
     from pegboard.discovery.records import PluginRecord
     from pegboard.host.catalog import Catalog
+    from pegboard.host.pipeline import Pipeline
 
 logger = get_logger(__name__)
 
@@ -68,8 +67,8 @@ def _terminal_columns() -> int:
 class PluginGroup(click.Group):
     """A Click group whose plugin and built-in commands load on demand.
 
-    ``catalog_for(ctx)`` returns the invocation's :class:`~pegboard.host.catalog.Catalog`; it is
-    a callable because the catalog depends on options parsed into the context.
+    ``pipeline_for(ctx)`` returns the invocation's :class:`~pegboard.host.pipeline.Pipeline`;
+    it is a callable because the selection depends on options parsed into the context.
     """
 
     context_class = HostContext
@@ -77,12 +76,12 @@ class PluginGroup(click.Group):
     def __init__(
         self,
         *args: Any,
-        catalog_for: Callable[[click.Context], Catalog],
+        pipeline_for: Callable[[click.Context], Pipeline],
         builtins: Mapping[str, LazyBuiltin] = {},
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
-        self.catalog_for = catalog_for
+        self.pipeline_for = pipeline_for
         self.lazy_builtins = dict(builtins)
 
     # -- listing, without imports ----------------------------------------------------------
@@ -119,14 +118,14 @@ class PluginGroup(click.Group):
         rows |= {name: text for name, (_, text) in self.lazy_builtins.items()}
         rows |= {name: text for name, text in self._plugin_help(ctx).items() if name not in rows}
         items = [
-            CompletionItem(name, help=text)
+            CompletionItem(name, help=printable(text))  # shown by zsh and fish
             for name, text in sorted(rows.items())
             if name.startswith(incomplete)
         ]
         return items + click.Command.shell_complete(self, ctx, incomplete)
 
     def _plugin_help(self, ctx: click.Context) -> dict[str, str]:
-        catalog = self.catalog_for(ctx)
+        catalog = self.pipeline_for(ctx).catalog
         builtins = self.builtin_names()
         found = {n: h for n, h in catalog.command_help().items() if n not in builtins}
         groups = catalog.group_help().items()
@@ -165,41 +164,48 @@ class PluginGroup(click.Group):
         return super().resolve_command(ctx, args)
 
     def _plugin_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        catalog = self.catalog_for(ctx)
-        record = catalog.record(name)
         if name in self.builtin_names():
             return None
+        pipeline = self.pipeline_for(ctx)
+        catalog = pipeline.catalog
+        record = catalog.record(name)
         if record is None or not record.usable:
-            return _group_or_refusal(ctx, name, record, catalog)
-        if ctx.resilient_parsing and not record.has_command and record.learnt:
-            return None
+            return _group_or_refusal(ctx, name, record, pipeline)
         if not catalog.selection.allows(name):
             if ctx.resilient_parsing:
                 return None
             raise _not_selected(ctx, name, catalog)
-        loaded = catalog.load_for_command(name)
-        if loaded.error is not None:
-            raise PluginLoadError(
-                f"Plugin {name!r} failed to load: {loaded.error}.",
-                plugin=name,
-                hint=f"Run `{ctx.find_root().info_name} plugins check {name}` for details.",
-            )
-        if loaded.command is None:
-            return None
-        return _observed(loaded.command, name, catalog)
+        if ctx.resilient_parsing:
+            # Completion needs the command, not a started plugin: import it alone, and only
+            # when an earlier learning says it has a command.
+            command = pipeline.command_only(name) if record.has_command else None
+        else:
+            loaded = pipeline.load_for_command(name)
+            if loaded.error is not None:
+                raise PluginLoadError(
+                    f"Plugin {name!r} failed to load: {loaded.error}.",
+                    plugin=name,
+                    hint=f"Run `{ctx.find_root().info_name} plugins check {name}` for details.",
+                )
+            command = loaded.command
+        return _named(command, name) if command is not None else None
 
 
 def _group_or_refusal(
-    ctx: click.Context, name: str, record: PluginRecord | None, catalog: Catalog
+    ctx: click.Context, name: str, record: PluginRecord | None, pipeline: Pipeline
 ) -> click.Command | None:
     """Return the command group plugins add to under ``name``, else refuse an unusable plugin.
 
-    A plugin refused from its metadata (incompatible, invalid, ...) is named with its
-    reason: calling it "no such command" would hide what the user has to fix.
+    Unlearnt plugins may add the group, so they are learnt first, except while completing,
+    which never waits for learning. A plugin refused from its metadata (incompatible,
+    invalid, ...) is named with its reason: calling it "no such command" would hide what the
+    user has to fix.
     """
-    group = catalog.load_group(name) if name in catalog.group_help() else None
-    if group is not None:
-        return _observed(group, name, catalog)
+    catalog = pipeline.catalog
+    if name in catalog.group_help() or (not ctx.resilient_parsing and catalog.unlearnt()):
+        group = pipeline.load_group(name)
+        if group is not None:
+            return group
     if record is not None and not ctx.resilient_parsing:
         raise PluginLoadError(
             f"Plugin {name!r} cannot run: it is {record.verdict.value}"
@@ -220,6 +226,9 @@ def _not_selected(ctx: click.Context, name: str, catalog: Catalog) -> PluginDisa
     if selection.no_plugins:
         why = f"plugins are off for this run (--no-plugins or {prefix}_NO_PLUGINS)"
         hint = "Run the command without them to use it."
+    elif name in selection.disabled_for_run:
+        why = f"it is switched off for this run (--disable-plugin or {prefix}_DISABLE_PLUGINS)"
+        hint = "Run the command without switching it off to use it."
     elif name in selection.disabled:
         why = "it is disabled"
         hint = f"Run `{root} plugins enable {name}` to enable it."
@@ -229,36 +238,13 @@ def _not_selected(ctx: click.Context, name: str, catalog: Catalog) -> PluginDisa
     return PluginDisabledError(f"Plugin {name!r} is not loaded: {why}.", plugin=name, hint=hint)
 
 
-def _observed(command: click.Command, name: str, catalog: Catalog) -> click.Command:
-    """Return a copy of ``command`` that calls the execution hooks around its invocation.
-
-    A shallow copy keeps the plugin's own object untouched; only the copy's ``invoke`` is
-    replaced, which works for commands and groups alike.
-    """
+def _named(command: click.Command, name: str) -> click.Command:
+    """Return a copy of ``command`` named ``name``; the plugin's own object stays untouched."""
     import copy
 
-    observed = copy.copy(command)
-    observed.name = name
-    if not catalog.observed:
-        return observed  # loaded without a registry: nothing observes, nothing to call
-    invoke = command.invoke
-    registry = catalog.registry
-
-    def invoke_with_hooks(ctx: click.Context) -> Any:
-        start = time.perf_counter()
-        kwargs = dict(ctx.params)
-        registry.call_hook_sync(
-            PRE_EXECUTE, errors="collect", name=name, args=tuple(ctx.args), kwargs=kwargs
-        )
-        try:
-            result = invoke(ctx)
-        finally:
-            registry.emit("command.finished", command=name, seconds=time.perf_counter() - start)
-        registry.call_hook_sync(POST_EXECUTE, errors="collect", name=name, result=result)
-        return result
-
-    observed.invoke = invoke_with_hooks  # type: ignore[method-assign]
-    return observed
+    named = copy.copy(command)
+    named.name = name
+    return named
 
 
 def _write_rows(formatter: click.HelpFormatter, rows: list[tuple[str, str]]) -> None:

@@ -1,41 +1,59 @@
-"""Import plugins under isolation and start them; the one place plugin failures are caught.
+"""The failure boundary: import, register, start and shut down plugins.
 
 Everything a plugin can do wrong while loading (a missing module or attribute, a missing
-dependency, an exception in its constructor, ``sys.exit()``, printing at import, an
-incompatible ``requires_api_version``, a target that is not a plugin, hookimpls pluggy
-rejects, a ``startup`` that raises or hangs) becomes state FAILED in the registry with a
-``reason`` a person can act on and the ``traceback`` kept for ``--debug``. ``KeyboardInterrupt``
-is never caught: the user's Ctrl-C still stops the host.
+dependency, an exception in its constructor, ``sys.exit()``, any other ``BaseException``,
+printing at import, an incompatible ``requires_api_version``, a target that is not a plugin,
+hookimpls pluggy rejects, a name or object the registry refuses, a ``startup`` that raises
+or hangs) becomes state FAILED in the registry with a ``reason`` a person can act on and the
+``traceback`` kept for ``--debug``. ``KeyboardInterrupt`` is never caught: the user's Ctrl-C
+still stops the host. No other module catches a plugin's errors.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
-import io
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 import click
 
-from pegboard._errors import PluginRejectedError
+from pegboard._errors import PegboardError
 from pegboard._log import get_logger
-from pegboard.discovery.records import PluginRecord
 from pegboard.hooks.lifecycle import PluginState
 from pegboard.hooks.names import PROJECT, SHUTDOWN, STARTUP
+from pegboard.host.capture import capture
 
 if TYPE_CHECKING:
+    from pegboard.discovery.records import PluginRecord
     from pegboard.hooks.registry import Registry
 
 logger = get_logger(__name__)
 
 DEFAULT_STARTUP_TIMEOUT: Final = 10.0
-"""Seconds a plugin's ``startup`` may take before it is marked FAILED."""
+"""Seconds a plugin's ``startup`` (or ``shutdown``) may take before it is abandoned."""
 
 _PLUGIN_ATTRIBUTES: Final = frozenset(
     {"version", "requires_api_version", "command", "startup", "shutdown", "health"}
 )
+
+ONLY_COMMANDS: Final = frozenset({"command", "typer"})
+"""Kinds of plugin that are a command and nothing else (no hooks, no startup)."""
+
+HOST_MODULES: Final = (
+    "asyncio",
+    "pegboard.di",
+    "pegboard.hooks.groups",
+    "pegboard.hooks.registry",
+    "pegboard.host.loading",
+    "pegboard.host.typer_bridge",
+)
+"""What a host has imported when it loads and starts plugins (click and pluggy included).
+
+Children of checks and timings share these, so an import time is the plugin's own."""
+
+KNOWN_TO_FAIL: Final = frozenset({"failed", "incompatible"})
+"""Kinds learnt for plugins whose import fails; they are not imported in-process."""
 
 
 class _LoadFailure(Exception):
@@ -88,19 +106,19 @@ def import_plugin(record: PluginRecord, *, api_version: str) -> LoadedPlugin:
     """Import ``record``'s target and make sense of it, catching whatever the plugin does."""
     loaded = LoadedPlugin(record)
     start = time.perf_counter()
-    with _captured() as output:
+    with capture() as output:
         try:
-            _interpret(loaded, _resolve(record), api_version)
+            _interpret(loaded, resolve(record.target, record.distribution), api_version)
         except _LoadFailure as failure:
             loaded.error = failure.reason
-            loaded.traceback = _current_traceback()
+            loaded.traceback = current_traceback()
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # the plugin boundary: anything else is the plugin's fault
             loaded.error = _describe(exc, record)
-            loaded.traceback = _current_traceback()
+            loaded.traceback = current_traceback()
     loaded.seconds = time.perf_counter() - start
-    loaded.output = output.getvalue()
+    loaded.output = output.text
     if loaded.output:
         logger.info("plugin %r printed while loading: %r", record.name, loaded.output[:200])
     return loaded
@@ -113,70 +131,115 @@ def load_plugins(
     api_version: str,
     startup_context: Any = None,
     startup_timeout: float | None = DEFAULT_STARTUP_TIMEOUT,
-    on_loaded: Callable[[LoadedPlugin], None] | None = None,
 ) -> list[LoadedPlugin]:
-    """Load, register and start ``records``; return one outcome per record.
+    """Import, register and start ``records``; return one outcome per record.
 
     Each plugin moves DISCOVERED → INSTALLED → ACTIVE, or to FAILED with ``reason`` (and
-    ``traceback``) in its metadata. ``startup`` implementations run concurrently, each under
-    ``startup_timeout`` (synchronous ones in daemon threads, so a hung one is abandoned).
-    ``on_loaded`` sees each successfully imported plugin (the host learns help and hooks).
+    ``traceback``) in its metadata. Only these plugins are started: plugins registered
+    earlier were started when they were loaded.
     """
+    outcomes = [
+        known_failure(registry, record) or import_into(registry, record, api_version=api_version)
+        for record in records
+    ]
+    start(registry, outcomes, context=startup_context, timeout=startup_timeout)
+    return outcomes
+
+
+def import_into(registry: Registry, record: PluginRecord, *, api_version: str) -> LoadedPlugin:
+    """Import ``record`` and register it in ``registry`` (not started); never raise."""
     from pegboard import di
     from pegboard.hooks.groups import replay
     from pegboard.hooks.registry import Registry
 
-    outcomes = []
-    for record in records:
+    try:
         registry.transition(record.name, PluginState.DISCOVERED)
-        before = set(registry.commands())
-        # ``command_group`` without ``registry=`` registers into the current container's.
-        with di.scope() as container:
-            container.provide(Registry, registry)
-            loaded = import_plugin(record, api_version=api_version)
-        replay(registry, record.target.partition(":")[0].strip().split(".")[0])
-        loaded.groups = tuple(sorted({group for group, _ in set(registry.commands()) - before}))
-        outcomes.append(loaded)
-        if loaded.error is None:
-            _register(registry, loaded)
-        if loaded.error is not None:
-            _fail(registry, record.name, loaded.error, loaded.traceback)
-        elif on_loaded is not None:
-            on_loaded(loaded)
-    if any(loaded.error is None for loaded in outcomes):
-        _call_lifecycle(registry, STARTUP, startup_timeout, {"ctx": startup_context})
-    for loaded in outcomes:
-        name = loaded.record.name
-        if loaded.error is None and registry.state(name) is PluginState.FAILED:
-            loaded.error = registry.meta(name).get("reason")
-    return outcomes
+    except PegboardError as exc:  # the name is taken in this registry already
+        loaded = LoadedPlugin(record)
+        loaded.error = f"the registry refused it: {exc.message.rstrip('.')}"
+        return loaded
+    before = set(registry.commands())
+    # ``command_group`` without ``registry=`` registers into the current container's.
+    with di.scope() as container:
+        container.provide(Registry, registry)
+        loaded = import_plugin(record, api_version=api_version)
+    replay(registry, record.target.partition(":")[0].strip().split(".")[0])
+    loaded.groups = tuple(sorted({group for group, _ in set(registry.commands()) - before}))
+    if loaded.error is None:
+        _register(registry, loaded)
+    if loaded.error is not None:
+        fail(registry, record.name, loaded.error, loaded.traceback)
+    return loaded
 
 
-def shutdown_plugins(
-    registry: Registry, *, timeout: float | None = DEFAULT_STARTUP_TIMEOUT
+def known_failure(registry: Registry, record: PluginRecord) -> LoadedPlugin | None:
+    """Return the outcome of a plugin learnt to fail at import, recorded as FAILED; else None.
+
+    Such a plugin is not imported again in the host's process: learning found it crashing,
+    exiting or hanging its interpreter, and a rebuilt manifest (after any install) is what
+    gives it another try.
+    """
+    if record.kind not in KNOWN_TO_FAIL:
+        return None
+    loaded = LoadedPlugin(record)
+    loaded.error = record.failure or "it failed when it was learnt"
+    loaded.incompatible = record.kind == "incompatible"
+    with contextlib.suppress(PegboardError):  # the name may be taken in this registry
+        registry.transition(record.name, PluginState.DISCOVERED)
+        fail(registry, record.name, loaded.error, None)
+    return loaded
+
+
+def start(
+    registry: Registry,
+    loaded: Collection[LoadedPlugin],
+    *,
+    context: Any,
+    timeout: float | None = DEFAULT_STARTUP_TIMEOUT,
 ) -> None:
-    """Call every active plugin's ``shutdown``; failures are recorded, never raised."""
-    _call_lifecycle(registry, SHUTDOWN, timeout, {})
+    """Call ``startup`` of the plugins among ``loaded`` that registered, and only theirs."""
+    names = {item.record.name for item in loaded if item.error is None}
+    if not names:
+        return
+    _call_lifecycle(registry, STARTUP, timeout, names, {"ctx": context})
+    for item in loaded:
+        if item.error is None and registry.state(item.record.name) is PluginState.FAILED:
+            item.error = registry.meta(item.record.name).get("reason")
+
+
+def shut_down(
+    registry: Registry, names: Collection[str], *, timeout: float | None = DEFAULT_STARTUP_TIMEOUT
+) -> None:
+    """Call ``shutdown`` of the plugins ``names``; failures are recorded, never raised."""
+    if names:
+        _call_lifecycle(registry, SHUTDOWN, timeout, names, {})
 
 
 def _call_lifecycle(
-    registry: Registry, hook: str, timeout: float | None, kwargs: dict[str, Any]
+    registry: Registry,
+    hook: str,
+    timeout: float | None,
+    names: Collection[str],
+    kwargs: dict[str, Any],
 ) -> None:
-    outcomes = registry.call_hook_detailed_sync(
-        hook, timeout=timeout, offload_sync=True, errors="collect", **kwargs
-    )
+    with capture() as output:
+        outcomes = registry.call_hook_detailed_sync(
+            hook, timeout=timeout, offload_sync=True, errors="collect", only=names, **kwargs
+        )
+    if output.text:
+        logger.info("plugins printed during %s: %r", hook, output.text[:200])
     for outcome in outcomes:
         if outcome.error is None:
             continue
         if isinstance(outcome.error, TimeoutError):
-            reason = f"its {hook} did not finish within {timeout} s"
+            reason = f"its {hook} did not finish within {timeout:g} s"
         else:
-            reason = f"its {hook} raised {_exception_text(outcome.error)}"
+            reason = f"its {hook} raised {exception_text(outcome.error)}"
         import traceback
 
         detail = "".join(traceback.format_exception(outcome.error))
         if hook == STARTUP:
-            _fail(registry, outcome.plugin, reason, detail)
+            fail(registry, outcome.plugin, reason, detail)
         else:
             registry.update_meta(outcome.plugin, reason=reason, traceback=detail)
             logger.warning("plugin %r: %s", outcome.plugin, reason)
@@ -201,44 +264,53 @@ def _register(registry: Registry, loaded: LoadedPlugin) -> None:
             activate=False,
         )
         registry.transition(record.name, PluginState.ACTIVE)
-    except PluginRejectedError as exc:
-        loaded.error = exc.message.rstrip(".") + "; ask the plugin's author to fix its hookimpls"
-        loaded.traceback = _current_traceback()
+    except PegboardError as exc:
+        loaded.error = (
+            f"the registry refused it: {exc.message.rstrip('.')}; report this to the author "
+            f"of {record.distribution}"
+        )
+        loaded.traceback = current_traceback()
 
 
-def _fail(registry: Registry, name: str, reason: str, detail: str | None) -> None:
+def fail(registry: Registry, name: str, reason: str, detail: str | None) -> None:
+    """Move plugin ``name`` to FAILED, keeping the reason and the traceback for ``--debug``."""
     registry.transition(name, PluginState.FAILED)
     registry.update_meta(name, reason=reason, traceback=detail)
     logger.debug("plugin %r failed: %s", name, reason)
 
 
-def _resolve(record: PluginRecord) -> object:
-    """Import the entry point's module and walk its attribute path."""
-    module_name, _, attributes = record.target.partition(":")
-    module_name = module_name.strip()
+def resolve(target: str, distribution: str = "its distribution") -> object:
+    """Return the object an entry point's ``module:attr [extras]`` names.
+
+    The module is imported first, so that an ``AttributeError`` of the walk that follows
+    (:func:`pkgutil.resolve_name`) is a broken entry point, not the plugin's own error.
+    """
+    import importlib
+    import pkgutil
+
+    spec = target.partition("[")[0].strip()
+    module_name = spec.partition(":")[0].strip()
     try:
-        value: object = importlib.import_module(module_name)
+        importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name is not None and (
             module_name == exc.name or module_name.startswith(exc.name + ".")
         ):
             raise _LoadFailure(
                 f"its module {module_name!r} does not exist; reinstall "
-                f"{record.distribution} or report a broken entry point to its author"
+                f"{distribution} or report a broken entry point to its author"
             ) from exc
         raise _LoadFailure(
             f"it needs the module {exc.name!r}, which is not installed; install it or "
-            f"reinstall {record.distribution} with its dependencies"
+            f"reinstall {distribution} with its dependencies"
         ) from exc
-    for attribute in filter(None, attributes.strip().split(".")):
-        try:
-            value = getattr(value, attribute)
-        except AttributeError as exc:
-            raise _LoadFailure(
-                f"{record.target!r} does not exist: {value!r} has no attribute "
-                f"{attribute!r}; report the broken entry point to the plugin's author"
-            ) from exc
-    return value
+    try:
+        return pkgutil.resolve_name(spec)
+    except (AttributeError, ValueError) as exc:
+        raise _LoadFailure(
+            f"its entry point {spec!r} does not name an object ({exception_text(exc)}); "
+            "report the broken entry point to the plugin's author"
+        ) from exc
 
 
 def _interpret(loaded: LoadedPlugin, target: object, api_version: str) -> None:
@@ -319,15 +391,16 @@ def _describe(exc: BaseException, record: PluginRecord) -> str:
             f"it called sys.exit({exc.code!r}) while loading; report this to the author of "
             f"{record.distribution}"
         )
-    return f"loading it raised {_exception_text(exc)}; run with --debug for the traceback"
+    return f"loading it raised {exception_text(exc)}; run with --debug for the traceback"
 
 
-def _exception_text(exc: BaseException) -> str:
+def exception_text(exc: BaseException) -> str:
+    """Return ``Type: message`` (or just ``Type``) for a reason shown to people."""
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _current_traceback() -> str:
+def current_traceback() -> str:
     """Return the traceback of the exception being handled.
 
     :mod:`traceback` is imported here, when something failed: importing it costs the
@@ -336,11 +409,3 @@ def _current_traceback() -> str:
     import traceback
 
     return traceback.format_exc()
-
-
-@contextlib.contextmanager
-def _captured() -> Iterator[io.StringIO]:
-    """Collect what the plugin prints, so it can never corrupt the host's (JSON) output."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
-        yield buffer

@@ -1,20 +1,33 @@
-"""Mount Typer apps as commands of a Click group.
+"""Mount Typer apps as commands of a Click group, or adopt one as a host's root.
 
 Recent Typer releases carry their own copy of Click, so the command Typer builds is not a
 ``click.Command`` of the Click pegboard uses and cannot be added to a Click group directly.
 :class:`TyperBridge` is an ordinary Click command that hands its raw arguments to Typer's
-command (parsing, help, errors) and asks it for completions. With an older Typer built on the
-shared Click, the converted command is used as it is.
+command (parsing, help, errors, exit codes) and asks it for completions. :class:`TyperRoot`
+stands for a Typer app adopted as a host's root: it mirrors the options of the app's
+callback so they can be given before a command, and lets Typer itself parse them (defaults,
+environment variables, conversion) before it runs the callback. With an older Typer built on
+the shared Click, the converted command is used as it is.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import contextlib
+import copy
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Final
 
 import click
+from click.core import ParameterSource
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
+
+_COMPLETION_OPTIONS: Final = frozenset({"install_completion", "show_completion"})
+"""Typer's options for installing shell completion: the host offers its own completion."""
+
+_ROOT_CONTEXT: Final = "pegboard.typer_root"
+"""``ctx.meta`` key of the Typer context the adopted app's callback ran in."""
 
 
 def is_typer_app(value: object) -> bool:
@@ -23,15 +36,46 @@ def is_typer_app(value: object) -> bool:
     return kind.__name__ == "Typer" and kind.__module__.split(".")[0] == "typer"
 
 
-def as_click_command(app: Any, name: str) -> click.Command:
-    """Return a Click command running the Typer ``app`` under ``name``."""
+def typer_command(app: Any) -> Any:
+    """Return the command Typer builds for ``app``, without its completion-install options."""
     import typer.main
 
     command = typer.main.get_command(app)
+    command.params = [p for p in command.params if p.name not in _COMPLETION_OPTIONS]
+    return command
+
+
+def as_click_command(app: Any, name: str) -> click.Command:
+    """Return a Click command running the Typer ``app`` under ``name``."""
+    command = typer_command(app)
     if isinstance(command, click.Command):
         command.name = name
         return command
     return TyperBridge(name, command)
+
+
+def typer_root(app: Any) -> click.Group:
+    """Return a Click group standing for the Typer ``app`` as a host's root."""
+    command = typer_command(app)
+    if isinstance(command, click.Group):
+        return command
+    return TyperRoot(command)
+
+
+@contextlib.contextmanager
+def _typer_errors() -> Iterator[None]:
+    """Show Typer's errors as Typer would, and turn its exits into the host's exit codes."""
+    try:
+        yield
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] != "typer":
+            raise
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if code is None:  # Typer's Abort
+            raise click.Abort from exc
+        if callable(show):
+            show()
+        raise click.exceptions.Exit(code) from None
 
 
 class TyperBridge(click.Command):
@@ -44,6 +88,7 @@ class TyperBridge(click.Command):
             help=inner.help,
             short_help=inner.get_short_help_str(),
             add_help_option=False,
+            hidden=bool(getattr(inner, "hidden", False)),
             context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
             params=[
                 click.Argument(
@@ -53,18 +98,18 @@ class TyperBridge(click.Command):
         )
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the Typer command with the raw arguments; translate its exits and errors."""
+        """Run the Typer command with the raw arguments; translate its exits and errors.
+
+        The context is made and invoked here rather than through Typer's ``main``: in
+        non-standalone mode ``main`` returns an exit code like a result, and
+        ``typer.Exit(code=3)`` would end the host with 0. Under an adopted Typer app the
+        command runs inside the app's context, so ``ctx.obj`` set by its callback is seen.
+        """
         args = [*ctx.params["args"], *ctx.args]
-        try:
-            return self.inner.main(args=args, prog_name=ctx.command_path, standalone_mode=False)
-        except Exception as exc:
-            if type(exc).__module__.split(".")[0] != "typer":
-                raise
-            show, code = getattr(exc, "show", None), getattr(exc, "exit_code", 1)
-            if callable(show):
-                show()
-                raise click.exceptions.Exit(code) from None
-            raise click.Abort from exc
+        parent = ctx.meta.get(_ROOT_CONTEXT)
+        name = ctx.info_name if parent is not None else ctx.command_path
+        with _typer_errors(), self.inner.make_context(name, args, parent=parent) as inner_ctx:
+            return self.inner.invoke(inner_ctx)
 
     def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
         """Complete options and subcommands from the Typer command."""
@@ -73,6 +118,7 @@ class TyperBridge(click.Command):
     def _complete(
         self, ctx: click.Context, param: click.Parameter | None, incomplete: str
     ) -> list[CompletionItem]:
+        """Complete what Typer's command expects next: a subcommand, an option or a value."""
         words = [*(ctx.params.get("args") or ()), *ctx.args]
         command = self.inner
         inner_ctx = command.make_context(ctx.info_name, list(words), resilient_parsing=True)
@@ -91,7 +137,110 @@ class TyperBridge(click.Command):
             command = sub
         from click.shell_completion import CompletionItem
 
+        target = _completing(command, inner_ctx, words, incomplete)
         return [
             CompletionItem(item.value, type=item.type, help=item.help)
-            for item in command.shell_complete(inner_ctx, incomplete)
+            for item in target.shell_complete(inner_ctx, incomplete)
         ]
+
+
+def _completing(command: Any, ctx: Any, words: list[str], incomplete: str) -> Any:
+    """Return what completes ``incomplete``: an option's or argument's value, or ``command``.
+
+    The same rule as Click's: after an option that takes a value, that option; a word
+    starting with a dash, the command (option names); else the first argument still open.
+    """
+    if incomplete.startswith("-"):
+        return command
+    params = list(getattr(command, "params", ()))
+    if words:
+        for param in params:
+            takes_value = not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+            if param.param_type_name == "option" and takes_value and words[-1] in param.opts:
+                return param
+    for param in params:
+        if param.param_type_name != "argument":
+            continue
+        value = ctx.params.get(param.name)
+        if value is None or param.nargs == -1:
+            return param
+    return command
+
+
+class TyperRoot(click.Group):
+    """A Typer app's root group in pegboard's Click: its callback's options, its commands.
+
+    The options are mirrored without types or defaults; what was given on the command line
+    is handed back to Typer, which parses it with the app's own rules (defaults, environment
+    variables, conversion, validation) and runs the callback.
+    """
+
+    def __init__(self, inner: Any):
+        self.inner = copy.copy(inner)
+        self.inner.no_args_is_help = False  # the root already showed help for no arguments
+        super().__init__(
+            inner.name,
+            commands={name: TyperBridge(name, sub) for name, sub in inner.commands.items()},
+            params=[_mirror(p) for p in inner.params if p.param_type_name == "option"],
+            callback=self._run_callback,
+            help=inner.help,
+            epilog=inner.epilog,
+            short_help=inner.short_help,
+            no_args_is_help=inner.no_args_is_help,
+            invoke_without_command=inner.invoke_without_command,
+            context_settings=dict(inner.context_settings),
+        )
+
+    def _run_callback(self, **values: Any) -> Any:
+        ctx = click.get_current_context()
+        tokens = [
+            token
+            for param in self.params
+            if param.name in values
+            and ctx.get_parameter_source(param.name) is ParameterSource.COMMANDLINE
+            for token in _tokens(param, values[param.name])
+        ]
+        with _typer_errors():
+            inner_ctx = ctx.with_resource(self.inner.make_context(ctx.info_name, tokens))
+            inner_ctx.invoked_subcommand = ctx.invoked_subcommand
+            ctx.meta[_ROOT_CONTEXT] = inner_ctx
+            if self.inner.callback is None:
+                return None
+            return inner_ctx.invoke(self.inner.callback, **inner_ctx.params)
+
+
+def _mirror(param: Any) -> click.Option:
+    """Return an untyped Click option accepting what Typer's option ``param`` accepts."""
+    declarations = [*param.opts, param.name]
+    if param.secondary_opts:  # an on/off pair: "--pin/--no-pin"
+        declarations[len(param.opts) - 1] += "/" + param.secondary_opts[0]
+    settings: dict[str, Any] = {
+        "help": param.help,
+        "hidden": param.hidden,
+        "envvar": param.envvar,  # shown in help; Typer reads it itself
+        "show_envvar": bool(param.envvar),
+    }
+    if param.count:
+        settings["count"] = True
+    elif param.is_flag:
+        settings["is_flag"] = True
+    else:
+        settings |= {"multiple": param.multiple, "nargs": param.nargs, "metavar": param.metavar}
+    return click.Option(declarations, **settings)
+
+
+def _tokens(param: click.Parameter, value: Any) -> list[str]:
+    """Return the command-line words that give ``param`` its ``value`` again."""
+    assert isinstance(param, click.Option)
+    flag = param.opts[0]
+    if param.count:
+        return [flag] * int(value)
+    if param.is_flag:
+        if value:
+            return [flag]
+        return [param.secondary_opts[0]] if param.secondary_opts else []
+    values = value if param.multiple else [value]
+    words: list[str] = []
+    for item in values:
+        words += [flag, *(item if param.nargs != 1 else [item])]
+    return words

@@ -18,8 +18,8 @@ from typing import Any, Final
 from pegboard._names import suggest
 from pegboard.discovery.entrypoints import discover
 from pegboard.discovery.records import PluginRecord
-from pegboard.host.catalog import HostIdentity
-from pegboard.manage.timing import HOST_MODULES
+from pegboard.host.config import HostIdentity
+from pegboard.host.loading import HOST_MODULES
 from pegboard.workers import Job, Outcome, Status, run_jobs
 from pegboard.workers.jsonsafe import safe_repr
 from pegboard.workers.runner import Progress
@@ -29,6 +29,9 @@ DEFAULT_TIMEOUT: Final = 30.0
 
 HEALTH_TIMEOUT: Final = 10.0
 """Seconds the ``health`` hook may take inside a check."""
+
+_WHOLE: Final = 10_000
+"""A summary length no help text reaches, for summaries that are not cut."""
 
 
 @dataclasses.dataclass
@@ -212,10 +215,14 @@ def _fields(report: CheckReport) -> dict[str, Any]:
 
 
 def _commands(command: Any, name: str) -> dict[str, str]:
-    """Return the command lines the plugin adds (it is mounted under its plugin name)."""
+    """Return the command lines the plugin adds (it is mounted under its plugin name).
+
+    Each with its whole summary: Click's default cuts it at 45 characters for help
+    listings, but a report is read in full (and parsed, as JSON).
+    """
     if command is None:
         return {}
-    found = {name: command.get_short_help_str()}
+    found = {name: command.get_short_help_str(limit=_WHOLE)}
     for sub_name, sub in sorted(getattr(command, "commands", {}).items()):
-        found[f"{name} {sub_name}"] = sub.get_short_help_str()
+        found[f"{name} {sub_name}"] = sub.get_short_help_str(limit=_WHOLE)
     return found

@@ -1,8 +1,9 @@
 """``plugins new``: write a complete plugin project that installs and passes its own tests.
 
 The project follows the plugin contract: an entry point in ``<host>.plugins`` naming a plugin
-object with a version, the plugin API it needs, a Click command and one hook; a requirement on
-the host's distribution (checked before import); a test; a README.
+object with a version, the plugin API it needs, a Click command (or a Typer app) and one hook;
+a requirement on the host's distribution (checked before import); a test; a README. The text
+of the files is in :mod:`pegboard.manage.templates`.
 
 The requirement on the host is ``>=`` the host's current major.minor release, with no upper
 bound: an upper cap would make pip refuse every future host release, compatible or not, while
@@ -30,6 +31,7 @@ from packaging.version import InvalidVersion, Version
 from pegboard._errors import InvalidNameError, PegboardError
 from pegboard._names import validate_name
 from pegboard._version import __version__
+from pegboard.manage.templates import FLAVOURS, project_files
 
 logger = logging.getLogger(__name__)
 
@@ -50,162 +52,13 @@ _PACKAGE: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 _PLUGIN_VERSION: Final = "0.1.0"
 
-_PYPROJECT: Final = string.Template("""\
-[build-system]
-requires = ["setuptools>=61"]
-build-backend = "setuptools.build_meta"
+MAX_NAME_LENGTH: Final = 64
+"""The longest name a new project may have.
 
-[project]
-name = "$distribution"
-version = "$version"
-description = "A plugin for $host adding the `$host $name` command."
-readme = "README.md"
-requires-python = ">=3.11"
-dependencies = [$dependencies]
-
-[project.optional-dependencies]
-test = ["pytest>=8"]
-
-# How $host finds the plugin: the group is "$host.plugins", the name is the command's.
-[project.entry-points."$host.plugins"]
-$name = "$package:plugin"
-
-[tool.setuptools.packages.find]
-where = ["src"]
-
-[tool.setuptools.package-data]
-"*" = ["py.typed"]
-
-[tool.pytest.ini_options]
-testpaths = ["tests"]
-""")
-
-_MODULE: Final = string.Template('''\
-"""The $name plugin for $host: adds the `$host $name` command."""
-
-from __future__ import annotations
-
-import click
-import pegboard
-
-__version__ = "$version"
-
-
-@click.command(name="$name")
-@click.option("--name", "who", default="world", show_default=True, help="Who to greet.")
-def command(who: str) -> None:
-    """Greet someone (a command the $name plugin adds to $host)."""
-    click.echo(f"Hello, {who}!")
-
-
-class Plugin:
-    """What $host loads through the entry point: a command and one hook.
-
-    Implement more of the host's hooks as methods marked with ``@pegboard.hookimpl``.
-    A plugin implementing ``pre_execute`` or ``post_execute`` is imported before every
-    plugin command, so add those only when the plugin needs them.
-    """
-
-    version = __version__
-    requires_api_version = "$api_requirement"
-    command = command
-
-    @pegboard.hookimpl
-    def health(self) -> bool | str:
-        """Report readiness to `$host plugins check`; a message reports a problem."""
-        return True
-
-
-plugin = Plugin()
-''')
-
-_TEST: Final = string.Template('''\
-"""Tests of the $name plugin: its command, its hook and its metadata."""
-
-from __future__ import annotations
-
-import importlib.metadata
-
-from click.testing import CliRunner
-
-from $package import command, plugin
-
-
-def test_command_greets() -> None:
-    result = CliRunner().invoke(command, ["--name", "Ada"])
-    assert result.exit_code == 0, result.output
-    assert result.output == "Hello, Ada!\\n"
-
-
-def test_help_comes_from_the_docstring() -> None:
-    result = CliRunner().invoke(command, ["--help"])
-    assert result.exit_code == 0, result.output
-    assert "Greet someone" in result.output
-
-
-def test_plugin_offers_the_command_and_is_healthy() -> None:
-    assert plugin.command is command
-    assert command.name == "$name"
-    assert plugin.health() is True
-
-
-def test_version_matches_the_installed_distribution() -> None:
-    assert plugin.version == importlib.metadata.version("$distribution")
-''')
-
-_README: Final = string.Template("""\
-# $distribution
-
-A plugin for `$host` adding the `$host $name` command.
-
-## Install
-
-Into the environment `$host` runs in, with a check that the plugin loads:
-
-    $host plugins install .
-
-or with pip alone:
-
-    pip install .
-
-## Use
-
-    $host $name --name Ada
-
-`$host plugins check $name` loads the plugin in isolation and asks its health hook.
-
-## Develop
-
-    pip install -e ".[test]"
-    pytest
-
-## How $host finds it
-
-`pyproject.toml` declares the entry point `$name = "$package:plugin"` in the group
-`$host.plugins`; the entry point's name is the command's name. The dependency
-`$requirement` declares which host releases the plugin works with: `$host` checks it
-before importing the plugin. `Plugin.requires_api_version` names the plugin API it needs,
-checked right after import.
-""")
-
-_GITIGNORE: Final = string.Template("""\
-__pycache__/
-*.egg-info/
-build/
-dist/
-.venv/
-.pytest_cache/
-""")
-
-_FILES: Final = (
-    ("pyproject.toml", _PYPROJECT),
-    ("README.md", _README),
-    (".gitignore", _GITIGNORE),
-    ("src/$package/__init__.py", _MODULE),
-    ("src/$package/py.typed", string.Template("")),
-    ("tests/test_$package.py", _TEST),
-)
-"""Each file of the project: its path under the root and its text, both templates."""
+The name is a command word people type, and part of a folder name and a file name
+(``tests/test_<host>_<name>.py``), which file systems cap at 255 bytes; far below that, a
+clear refusal beats an OSError from the file system.
+"""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -232,6 +85,7 @@ def create_plugin_project(
     api_version: str | None = None,
     reserved: Collection[str] = (),
     force: bool = False,
+    flavour: str = "click",
 ) -> ScaffoldResult:
     """Write a project for plugin ``name`` of ``host`` and return where it is.
 
@@ -239,9 +93,16 @@ def create_plugin_project(
     version (default: ``host_version``). ``reserved`` are the host's built-in command names,
     which a plugin cannot take (built-ins win, so it would never run). An existing non-empty
     folder is refused unless ``force``; then only the scaffold's own files are overwritten,
-    so the author's other files survive.
+    so the author's other files survive. ``flavour`` is ``click`` (a Click command) or
+    ``typer`` (a Typer app).
     """
     _check_name(name, reserved)
+    chosen = FLAVOURS.get(flavour)
+    if chosen is None:
+        raise PegboardError(
+            f"Unknown plugin flavour {flavour!r}.",
+            hint=f"Choose one of {', '.join(sorted(FLAVOURS))}.",
+        )
     package = f"{host}_{name}".replace("-", "_")
     if not _PACKAGE.fullmatch(package):
         raise InvalidNameError(
@@ -252,7 +113,7 @@ def create_plugin_project(
         )
     distribution = package.replace("_", "-")
     requirement = _requirement(host_distribution, host_version)
-    dependencies = [requirement, *_pegboard_requirement(host_distribution), "click>=8.1"]
+    dependencies = [requirement, *_pegboard_requirement(host_distribution), chosen.requirement]
     values = {
         "name": name,
         "host": host,
@@ -265,7 +126,7 @@ def create_plugin_project(
     }
     root = _target_folder(directory, distribution, name=name, force=force)
     written = []
-    for relative, template in _FILES:
+    for relative, template in project_files(chosen):
         path = root / string.Template(relative).substitute(values)
         _write(path, template.substitute(values), plugin=name)
         written.append(path)
@@ -275,6 +136,13 @@ def create_plugin_project(
 
 def _check_name(name: str, reserved: Collection[str]) -> None:
     """Refuse a name that is not also a command word, a distribution and a package part."""
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidNameError(
+            f"Invalid plugin name {name[:20]!r}... for a new project: it has {len(name)} "
+            f"characters, and the limit is {MAX_NAME_LENGTH}.",
+            plugin=name,
+            hint="Choose a shorter name, like 'hello' or 'db-tools'.",
+        )
     validate_name(name)
     if not _NAME.fullmatch(name):
         raise InvalidNameError(
@@ -293,13 +161,22 @@ def _target_folder(
 ) -> Path:
     """Return the absolute project folder, refusing one that holds files unless ``force``."""
     root = Path(directory if directory is not None else distribution).absolute()
-    if root.exists() and not root.is_dir():
+    try:  # a path too long, or a folder that cannot be read, is the user's to fix
+        in_the_way = root.exists() and not root.is_dir()
+        holds_files = root.is_dir() and any(root.iterdir())
+    except OSError as exc:
+        raise PegboardError(
+            f"Cannot create the project in {root}: {exc.strerror or exc}.",
+            plugin=name,
+            hint="Choose another folder with --dir.",
+        ) from exc
+    if in_the_way:
         raise PegboardError(
             f"{root} exists and is not a folder.",
             plugin=name,
             hint="Choose another place with --dir.",
         )
-    if root.is_dir() and any(root.iterdir()) and not force:
+    if holds_files and not force:
         raise PegboardError(
             f"The folder {root} already exists and is not empty.",
             plugin=name,

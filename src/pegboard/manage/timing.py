@@ -15,23 +15,12 @@ import time
 from collections.abc import Mapping
 from typing import Any, Final
 
+from pegboard.host.loading import HOST_MODULES
 from pegboard.workers import Job, Status, run_jobs
 from pegboard.workers.runner import Progress
 
 SLOW: Final = 0.1
 """Seconds of import time from which a plugin counts as slow."""
-
-HOST_MODULES: Final = (
-    "asyncio",
-    "pegboard.di",
-    "pegboard.hooks.groups",
-    "pegboard.hooks.registry",
-    "pegboard.host.loading",
-    "pegboard.host.typer_bridge",
-)
-"""What a host has imported when it loads and starts plugins (click and pluggy included).
-
-Children of checks and timings share these, so an import time is the plugin's own."""
 
 
 def import_times(

@@ -1,0 +1,155 @@
+"""The command-hook contract: ``pre_execute`` and ``post_execute`` around every command run.
+
+The host's root wraps each command it resolves (its own, a plugin's, a group's subcommand,
+a Typer app's command) in an observed copy. The copy fires ``pre_execute(name, args,
+kwargs)`` once just before the command that actually runs, and ``post_execute(name, result,
+outcome)`` once after it, whether it returned, failed or exited. ``name`` is the command path
+as typed below the root (``"ops page"``). Parsing happens before the copy's ``invoke``, so
+``--help``, ``--version``, completion and usage errors never reach the hooks.
+
+Wrapping works on copies, by duck typing, so the plugin's own objects stay untouched and a
+Typer app (built on Typer's own copy of Click) is observed the same way as a Click one.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from pegboard._errors import PegboardError
+from pegboard.hooks.names import POST_EXECUTE, PRE_EXECUTE
+from pegboard.host.exit import exit_code_for
+
+if TYPE_CHECKING:
+    from pegboard.discovery.records import PluginRecord
+    from pegboard.host.pipeline import Pipeline
+
+Path = tuple[str, ...]
+
+
+class CommandOutcome(NamedTuple):
+    """How a command ended, as ``post_execute`` receives it in ``outcome``."""
+
+    result: Any
+    """What the command returned (``None`` when it raised or exited)."""
+    error: BaseException | None
+    """The exception that ended it, if any (``SystemExit`` and Click's ``Exit`` included)."""
+    exit_code: int
+    """The exit code the command asked for: 0 when it returned, 130 for Ctrl-C."""
+    seconds: float
+    """How long the command ran."""
+
+
+class ExecutionHooks:
+    """Fire the execution hooks of one invocation through its pipeline.
+
+    The observing plugins are loaded when the first observed command runs, not when it is
+    resolved: completion and ``--help`` resolve commands too, and must not import plugins.
+    """
+
+    def __init__(self, pipeline: Pipeline, observers: Sequence[PluginRecord]):
+        self.pipeline = pipeline
+        self.observers = observers
+
+    def pre(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Call ``pre_execute`` on every loaded observer."""
+        self.pipeline.load(self.observers)
+        self.pipeline.registry.call_hook_sync(
+            PRE_EXECUTE, errors="collect", name=name, args=args, kwargs=kwargs
+        )
+
+    def post(self, name: str, outcome: CommandOutcome) -> None:
+        """Call ``post_execute`` and record the command's duration."""
+        registry = self.pipeline.registry
+        registry.emit("command.finished", command=name, seconds=outcome.seconds)
+        registry.call_hook_sync(
+            POST_EXECUTE, errors="collect", name=name, result=outcome.result, outcome=outcome
+        )
+
+
+def execution_hooks(pipeline: Pipeline) -> ExecutionHooks | None:
+    """Return the invocation's hooks, or None when no selected plugin observes commands.
+
+    Plugins not learnt yet are learnt first (in child interpreters), so no observer is
+    skipped and none is imported here only to find out.
+    """
+    catalog = pipeline.catalog
+    catalog.learn(catalog.unlearnt())
+    observers = catalog.observers()
+    return ExecutionHooks(pipeline, observers) if observers else None
+
+
+def observe(command: Any, path: Path, hooks: ExecutionHooks) -> Any:
+    """Return a copy of ``command`` (a Click or Typer command) that fires ``hooks``.
+
+    A group's copy observes the subcommands it resolves; a leaf's copy fires around its
+    ``invoke``. A Typer bridge is observed through the Typer command it runs.
+    """
+    from pegboard.host.typer_bridge import TyperBridge
+
+    observed = copy.copy(command)
+    if isinstance(command, TyperBridge):
+        observed.inner = observe(command.inner, path, hooks)
+        return observed
+    invoke = type(command).invoke
+    if not _is_group(command):
+        observed.invoke = lambda ctx: _fire(hooks, path, ctx, lambda: invoke(observed, ctx))
+        return observed
+    resolve = command.resolve_command
+
+    def resolve_observed(ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        name, sub, rest = resolve(ctx, args)
+        if sub is not None and name is not None:
+            sub = observe(sub, (*path, name), hooks)
+        return name, sub, rest
+
+    def invoke_group(ctx: Any) -> Any:
+        # Only a group run without a subcommand (invoke_without_command) is the command
+        # that runs; Click sets invoked_subcommand before it calls the group's callback.
+        callback = command.callback
+
+        def callback_observed(*args: Any, **kwargs: Any) -> Any:
+            def run() -> Any:
+                return callback(*args, **kwargs) if callback is not None else None
+
+            return run() if ctx.invoked_subcommand is not None else _fire(hooks, path, ctx, run)
+
+        observed.callback = callback_observed
+        return invoke(observed, ctx)
+
+    observed.resolve_command = resolve_observed
+    observed.invoke = invoke_group
+    return observed
+
+
+def _is_group(command: Any) -> bool:
+    return callable(getattr(command, "resolve_command", None)) and hasattr(command, "commands")
+
+
+def _fire(hooks: ExecutionHooks, path: Path, ctx: Any, call: Callable[[], Any]) -> Any:
+    """Run ``call`` between ``pre_execute`` and ``post_execute``."""
+    name = " ".join(path)
+    hooks.pre(name, tuple(ctx.args), dict(ctx.params))
+    start = time.perf_counter()
+    try:
+        result = call()
+    except BaseException as exc:
+        hooks.post(name, CommandOutcome(None, exc, _exit_code(exc), time.perf_counter() - start))
+        raise
+    hooks.post(name, CommandOutcome(result, None, 0, time.perf_counter() - start))
+    return result
+
+
+def _exit_code(error: BaseException) -> int:
+    """Return the exit code ``error`` leads to (Click's and Typer's exceptions alike)."""
+    if isinstance(error, KeyboardInterrupt):
+        return 130
+    if isinstance(error, SystemExit):
+        code = error.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    if isinstance(error, PegboardError):
+        return int(exit_code_for(error))
+    code = getattr(error, "exit_code", 1)
+    return code if isinstance(code, int) else 1

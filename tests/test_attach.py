@@ -1,0 +1,266 @@
+"""``Host.attach`` keeps the app whole; global options step aside; errors render themselves."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from conftest import SiteDir
+from pegboard import PegboardError
+from pegboard.host.host import Host
+
+GROUP = "shipx.plugins"
+
+HELLO = """
+import click
+
+@click.command()
+def cli():
+    '''Say hello.'''
+    click.echo("hello")
+"""
+
+
+def shipx_app() -> click.Group:
+    """A Click app like real ones: version option, env prefix, epilog, its own --format."""
+
+    @click.group(
+        context_settings={"auto_envvar_prefix": "SHIPX", "show_default": True},
+        epilog="Docs: https://shipx.example",
+        short_help="Ship it.",
+    )
+    @click.version_option("2.0", prog_name="shipx")
+    @click.option("--format", "fmt", type=click.Choice(["plain", "table"]), default="plain")
+    @click.option("-v", "--verbose", count=True)
+    @click.pass_context
+    def app(ctx: click.Context, fmt: str, verbose: int) -> None:
+        """Ship things."""
+        ctx.obj = {"fmt": fmt, "verbose": verbose}
+
+    @app.command()
+    @click.pass_obj
+    def status(obj: dict[str, Any]) -> None:
+        """Show status."""
+        click.echo(f"fmt={obj['fmt']} verbose={obj['verbose']}")
+
+    return app
+
+
+def run(cli: click.Command, *args: str, **kwargs: Any) -> Result:
+    return CliRunner().invoke(cli, list(args), **kwargs)
+
+
+@pytest.fixture
+def shipx(site: SiteDir) -> click.Group:
+    site.add(
+        "shipx-hello",
+        entry_points={GROUP: {"hello": "shipx_hello:cli"}},
+        modules={"shipx_hello": HELLO},
+    )
+    return Host("shipx", version="2.0").attach(shipx_app())
+
+
+def test_the_apps_version_option_wins_and_is_listed_once(shipx: click.Group) -> None:
+    result = run(shipx, "--version")
+    assert result.output == "shipx, version 2.0\n"
+    assert run(shipx, "--help").output.count("--version") == 1
+
+
+def test_the_apps_settings_and_options_are_kept(shipx: click.Group) -> None:
+    result = run(shipx, "status", env={"SHIPX_VERBOSE": "2", "SHIPX_FMT": "table"})
+    assert result.output == "fmt=table verbose=2\n"
+    assert run(shipx, "--format", "table", "-vv", "status").output == "fmt=table verbose=2\n"
+    help_text = run(shipx, "--help").output
+    assert "Docs: https://shipx.example" in help_text
+    assert "[default: plain]" in help_text  # show_default
+    assert shipx.get_short_help_str() == "Ship it."
+
+
+def test_plugins_and_management_commands_are_added(shipx: click.Group) -> None:
+    assert run(shipx, "hello").output == "hello\n"
+    listed = run(shipx, "plugins", "list", "--format", "json")
+    assert listed.exit_code == 0, listed.output
+    assert '"name": "hello"' in listed.output
+
+
+@pytest.mark.parametrize(
+    ("declarations", "gone"),
+    [
+        (["--format"], "Output format of commands"),
+        (["-q", "--quick"], "Print only what was asked for"),
+        (["--debug"], "Show tracebacks"),
+        (["-h", "--host"], None),
+    ],
+)
+def test_an_app_option_replaces_pegboards_by_name_or_flag(
+    declarations: list[str], gone: str | None
+) -> None:
+    @click.group()
+    @click.option(*declarations, default="x")
+    def app(**kwargs: Any) -> None:
+        """App."""
+
+    cli = Host("shipx", version="1").attach(app)
+    result = run(cli, "--help")  # a duplicate flag would be a warning, and warnings fail
+    assert result.exit_code == 0, result.output
+    if gone is not None:
+        assert gone not in result.output
+    assert run(cli, "-h", "y", "--help").exit_code == 0 if declarations[0] == "-h" else True
+
+
+def test_a_host_chooses_its_global_options_and_their_flags(site: SiteDir) -> None:
+    host = Host("shipx", version="1", global_options={"format": None, "quiet": ["--silent"]})
+    help_text = run(host.cli, "--help").output
+    assert "--format" not in help_text.partition("Commands:")[0]
+    assert "--silent" in help_text
+    assert "-q," not in help_text
+    with pytest.raises(ValueError, match="unknown global option"):
+        Host("shipx", version="1", global_options={"colour": None})
+
+
+def test_group_subclass_context_and_callbacks_are_kept() -> None:
+    class Context(click.Context):
+        pass
+
+    class Aliased(click.Group):
+        context_class = Context
+
+        def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+            return super().get_command(ctx, {"st": "status"}.get(cmd_name, cmd_name))
+
+    @click.group(cls=Aliased, no_args_is_help=True)
+    def app() -> None:
+        """App."""
+
+    @app.command()
+    def status() -> int:
+        """Status."""
+        assert type(click.get_current_context().parent) is Context
+        return 7
+
+    @app.result_callback()
+    def shout(result: int) -> None:
+        click.echo(f"result {result}")
+
+    cli = Host("shipx", version="1").attach(app)
+    assert run(cli, "st").output == "result 7\n"
+    assert "Usage:" in run(cli).output  # no_args_is_help
+
+
+def test_invoke_without_command_is_kept() -> None:
+    @click.group(invoke_without_command=True)
+    @click.pass_context
+    def app(ctx: click.Context) -> None:
+        """App."""
+        if ctx.invoked_subcommand is None:
+            click.echo("summary")
+
+    assert run(Host("shipx", version="1").attach(app)).output == "summary\n"
+
+
+@pytest.mark.parametrize("order", [("--help", "--no-plugins"), ("--no-plugins", "--help")])
+def test_help_with_no_plugins_neither_lists_nor_imports_plugins(
+    shipx: click.Group, order: tuple[str, str]
+) -> None:
+    result = run(shipx, *order)
+    assert result.exit_code == 0
+    assert "hello" not in result.output
+    assert "shipx_hello" not in sys.modules
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["--disable-plugin", "hello"], {}),
+        (["--disable-plugin", "other", "--disable-plugin", "hello"], {}),
+        ([], {"SHIPX_DISABLE_PLUGINS": "other,hello"}),
+    ],
+)
+def test_a_plugin_is_switched_off_for_one_run(
+    shipx: click.Group, args: list[str], env: dict[str, str]
+) -> None:
+    assert "Say hello" not in run(shipx, *args, "--help", env=env).output
+    result = run(shipx, *args, "hello", env=env)
+    assert result.exit_code == 3
+    assert "switched off for this run" in result.output
+    assert run(shipx, "hello").output == "hello\n"  # the state file was not changed
+
+
+def test_env_variables_work_when_the_option_is_not_mounted(shipx: click.Group) -> None:
+    host = Host("shipx", version="1", global_options={"no_plugins": None})
+    cli = host.attach(shipx_app())
+    assert "hello" in run(cli, "--help").output
+    assert "hello" not in run(cli, "--help", env={"SHIPX_NO_PLUGINS": "1"}).output
+
+
+def test_quiet_means_the_same_after_a_command(shipx: click.Group) -> None:
+    before = run(shipx, "-q", "plugins", "list")
+    after = run(shipx, "plugins", "list", "-q")
+    assert before.exit_code == after.exit_code == 0
+    assert before.output == after.output == "hello\n"
+    assert run(shipx, "plugins", "check", "-q", "--help").exit_code == 0
+
+
+def failing_app(error: BaseException) -> click.Group:
+    def explode(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        if value:
+            raise error
+
+    @click.group()
+    @click.option("--boom", is_flag=True, is_eager=True, expose_value=False, callback=explode)
+    def app() -> None:
+        """App."""
+
+    return app
+
+
+def test_pegboard_errors_render_in_eager_options() -> None:
+    error = PegboardError("It broke.", hint="Do this.")
+    cli = Host("shipx", version="1").attach(failing_app(error))
+    result = run(cli, "--boom")
+    assert (result.exit_code, result.output) == (1, "Error: It broke.\nDo this.\n")
+    debug = run(cli, "--debug", "--boom")
+    assert "Traceback" in debug.output
+
+
+def test_ctrl_c_during_parsing_exits_130_without_aborted() -> None:
+    cli = Host("shipx", version="1").attach(failing_app(KeyboardInterrupt()))
+    result = run(cli, "--boom")
+    assert result.exit_code == 130
+    assert "Aborted" not in result.output
+
+
+class _Exploding(click.Group):
+    error: BaseException = PegboardError("Completion broke.", hint="Fix it.")
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "text"),
+    [
+        (PegboardError("Completion broke.", hint="Fix it."), 1, "Completion broke."),
+        (KeyboardInterrupt(), 130, ""),
+    ],
+)
+def test_errors_and_ctrl_c_during_completion(
+    monkeypatch: pytest.MonkeyPatch, error: BaseException, code: int, text: str
+) -> None:
+    @click.group(cls=_Exploding)
+    def app() -> None:
+        """App."""
+
+    app.error = error
+    cli = Host("shipx", version="1").attach(app)
+    monkeypatch.setenv("_SHIPX_COMPLETE", "bash_complete")
+    monkeypatch.setenv("COMP_WORDS", "shipx status ")
+    monkeypatch.setenv("COMP_CWORD", "2")
+    result = CliRunner().invoke(cli, [], prog_name="shipx")
+    assert result.exit_code == code
+    assert "Traceback" not in result.output
+    assert text in result.output

@@ -1,0 +1,284 @@
+"""The command-hook contract, for every kind of command a host runs.
+
+``pre_execute(name, args, kwargs)`` once before every command that runs, ``post_execute``
+once after it with the outcome, never for ``--help``, ``--version``, completion or usage
+errors. Observers are real distributions that write what they see to a JSON-lines file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from conftest import SiteDir
+from pegboard.host.host import Host
+
+GROUP = "hooked.plugins"
+
+SPY = """
+import json, os
+import pegboard
+
+def _log(**event):
+    with open(os.environ["HOOK_LOG"], "a", encoding="utf-8") as stream:
+        stream.write(json.dumps(event, default=repr) + "\\n")
+
+class Spy:
+    @pegboard.hookimpl
+    def pre_execute(self, name, args, kwargs):
+        _log(hook="pre", name=name, args=list(args), kwargs=kwargs)
+
+    @pegboard.hookimpl
+    def post_execute(self, name, result, outcome):
+        _log(hook="post", name=name, result=result, exit_code=outcome.exit_code,
+             error=type(outcome.error).__name__ if outcome.error else None)
+
+plugin = Spy()
+"""
+
+OLD_STYLE = """
+import json, os
+import pegboard
+
+class Old:
+    @pegboard.hookimpl
+    def post_execute(self, name, result):
+        with open(os.environ["HOOK_LOG"], "a", encoding="utf-8") as stream:
+            stream.write(json.dumps({"hook": "old-post", "name": name}) + "\\n")
+
+plugin = Old()
+"""
+
+HELLO = """
+import click
+
+@click.command()
+@click.option("--loud", is_flag=True)
+@click.argument("who")
+def cli(loud, who):
+    '''Greet WHO.'''
+    click.echo(("HELLO " if loud else "hello ") + who)
+    return who
+"""
+
+TOOLS = """
+import click
+
+@click.group()
+def cli():
+    '''Tools.'''
+
+@cli.command()
+@click.argument("path")
+def lint(path):
+    '''Lint PATH.'''
+    click.echo("lint " + path)
+
+@cli.command()
+def fail():
+    '''Fail.'''
+    raise click.ClickException("broken tool")
+"""
+
+# Command hooks AND a command_group subcommand in one plugin: it once broke the whole group.
+SLACK = """
+import click, pegboard
+from pegboard import command_group
+
+@command_group("ops")("page")
+@click.argument("user")
+def page(user):
+    '''Page USER.'''
+    click.echo("paging " + user)
+
+class Slack:
+    @pegboard.hookimpl
+    def pre_execute(self, name, args, kwargs):
+        click.echo("slack saw " + name)
+
+plugin = Slack()
+"""
+
+NOTES = """
+import typer
+
+app = typer.Typer(help="Notes.")
+
+@app.command()
+def add(text: str, pin: bool = False):
+    '''Add a note.'''
+    print("added " + text)
+
+@app.command()
+def crash(code: int = 3):
+    '''Exit with CODE.'''
+    raise typer.Exit(code=code)
+"""
+
+
+@pytest.fixture
+def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "hooks.jsonl"
+    monkeypatch.setenv("HOOK_LOG", os.fspath(path))
+    return path
+
+
+@pytest.fixture
+def host(site: SiteDir, log: Path) -> Host:
+    """A host with its own commands, a Click, a group, a Typer and a group-adding plugin."""
+    plugins = {"spy": SPY, "hello": HELLO, "tools": TOOLS, "slack": SLACK, "notes": NOTES}
+    for name, source in plugins.items():
+        target = "app" if name == "notes" else ("plugin" if "plugin =" in source else "cli")
+        site.add(
+            f"hooked-{name}",
+            entry_points={GROUP: {name: f"hooked_{name}:{target}"}},
+            modules={f"hooked_{name}": source},
+        )
+    host = Host("hooked", version="1.0")
+
+    @host.cli.command()
+    @click.option("--count", type=int, default=1)
+    def status(count: int) -> str:
+        """Show the status."""
+        click.echo(f"status x{count}")
+        return "fine"
+
+    @host.cli.group(invoke_without_command=True)
+    @click.pass_context
+    def db(ctx: click.Context) -> None:
+        """Database commands."""
+        if ctx.invoked_subcommand is None:
+            click.echo("db summary")
+
+    @db.command()
+    @click.argument("names", nargs=-1)
+    def migrate(names: tuple[str, ...]) -> None:
+        """Migrate."""
+        click.echo("migrated " + ",".join(names))
+
+    return host
+
+
+def run(host: Host, *args: str) -> Result:
+    return CliRunner().invoke(host.cli, list(args))
+
+
+def events(log: Path) -> list[dict[str, Any]]:
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+
+
+def pairs(log: Path) -> list[tuple[str, str]]:
+    return [(e["hook"], e["name"]) for e in events(log)]
+
+
+@pytest.mark.parametrize(
+    ("argv", "name", "kwargs", "args"),
+    [
+        (["status", "--count", "2"], "status", {"count": 2}, []),
+        (["db"], "db", {}, []),
+        (["db", "migrate", "a", "b"], "db migrate", {"names": ["a", "b"]}, []),
+        (["hello", "--loud", "bob"], "hello", {"loud": True, "who": "bob"}, []),
+        (["tools", "lint", "src"], "tools lint", {"path": "src"}, []),
+        (["ops", "page", "bob"], "ops page", {"user": "bob"}, []),
+        (["notes", "add", "milk", "--pin"], "notes add", {"text": "milk", "pin": True}, []),
+    ],
+    ids=["host", "host-group-alone", "host-subcommand", "click", "group", "command-group", "typer"],
+)
+def test_hooks_fire_once_around_every_kind_of_command(
+    host: Host, log: Path, argv: list[str], name: str, kwargs: dict[str, Any], args: list[str]
+) -> None:
+    result = run(host, *argv)
+    assert result.exit_code == 0, result.output
+    pre, post = events(log)
+    assert pre == {"hook": "pre", "name": name, "args": args, "kwargs": kwargs}
+    assert (post["hook"], post["name"], post["exit_code"], post["error"]) == ("post", name, 0, None)
+
+
+def test_post_execute_gets_the_result(host: Host, log: Path) -> None:
+    run(host, "status")
+    assert events(log)[1]["result"] == "fine"
+
+
+@pytest.mark.parametrize(
+    ("argv", "name", "exit_code", "error"),
+    [
+        (["tools", "fail"], "tools fail", 1, "ClickException"),
+        (["notes", "crash", "--code", "3"], "notes crash", 3, "Exit"),
+    ],
+)
+def test_post_execute_fires_on_failure_and_exit_with_the_exit_code(
+    host: Host, log: Path, argv: list[str], name: str, exit_code: int, error: str
+) -> None:
+    result = run(host, *argv)
+    assert result.exit_code == exit_code, result.output
+    assert pairs(log) == [("pre", name), ("post", name)]
+    post = events(log)[1]
+    assert (post["exit_code"], post["error"]) == (exit_code, error)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["status", "--help"],
+        ["--help"],
+        ["--version"],
+        ["hello", "--help"],
+        ["hello"],  # missing argument: a usage error
+        ["status", "--count", "many"],
+        ["tools", "lint", "--help"],
+        ["ops", "page", "--help"],
+        ["notes", "add", "--help"],
+        ["notes", "add"],
+    ],
+)
+def test_no_hooks_for_help_version_and_usage_errors(host: Host, log: Path, argv: list[str]) -> None:
+    result = run(host, *argv)
+    assert result.exit_code in {0, 2}, result.output
+    assert events(log) == []
+
+
+def test_no_hooks_during_completion(host: Host, log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Completion never waits for learning: a management command learns the plugins first.
+    assert run(host, "plugins", "list").exit_code == 0
+    monkeypatch.setenv("_HOOKED_COMPLETE", "bash_complete")
+    monkeypatch.setenv("COMP_WORDS", "hooked tools l")
+    monkeypatch.setenv("COMP_CWORD", "2")
+    result = CliRunner().invoke(host.cli, [], prog_name="hooked")
+    assert "lint" in result.output
+    assert events(log) == []
+
+
+def test_a_plugin_with_hooks_and_a_group_subcommand_runs(host: Host, log: Path) -> None:
+    result = run(host, "ops", "page", "bob")
+    assert result.exit_code == 0, result.output
+    assert "paging bob" in result.output
+    assert "slack saw ops page" in result.output
+
+
+def test_old_post_execute_signature_keeps_working(site: SiteDir, host: Host, log: Path) -> None:
+    site.add(
+        "hooked-old",
+        entry_points={GROUP: {"old": "hooked_old:plugin"}},
+        modules={"hooked_old": OLD_STYLE},
+    )
+    assert run(host, "status").exit_code == 0
+    assert ("old-post", "status") in pairs(log)
+
+
+def test_management_commands_are_not_observed(host: Host, log: Path) -> None:
+    assert run(host, "plugins", "list").exit_code == 0
+    assert events(log) == []
+
+
+def test_disabled_observers_are_not_called(host: Host, log: Path) -> None:
+    result = run(host, "--disable-plugin", "spy", "status")
+    assert result.exit_code == 0, result.output
+    assert events(log) == []
