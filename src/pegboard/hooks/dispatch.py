@@ -313,6 +313,11 @@ def call_in_thread(
 
         loop = asyncio.new_event_loop()
         loop.set_default_executor(DaemonExecutor(max_workers=1))
+        # What asyncio would log here ("Task exception was never retrieved" for a plugin
+        # that raised after it was abandoned) was reported as an outcome already. Dropping
+        # it also keeps this thread from formatting tracebacks, which in CPython 3.11 parses
+        # source with the ast module, whose state is not thread-safe there (gh-106905).
+        loop.set_exception_handler(lambda loop, context: None)
         try:
             box.append(
                 loop.run_until_complete(
@@ -330,6 +335,9 @@ def call_in_thread(
     waited = None if timeout is None else timeout * (2 + _one_at_a_time(hook, offload_sync))
     if done.wait(waited):
         outcome = box[0]
+        if isinstance(outcome, KeyboardInterrupt):
+            # A fresh one: the loop's thread goes on using the plugin's while it drains.
+            raise KeyboardInterrupt
         if isinstance(outcome, BaseException):
             raise outcome
         return outcome

@@ -23,8 +23,8 @@ OPTIONAL_ARGUMENTS: Final = {STARTUP: {"ctx": None}}
 """Hook arguments a caller may leave out, with the value passed instead.
 
 ``startup(ctx)`` may be called as ``call_hook("startup")``, as code written for the registry
-pegboard descends from does. pluggy itself cannot express this: an implementation may only
-name arguments the specification declares without a default.
+pegboard descends from does. A default in the specification would say the same, but pluggy
+before 1.6 refuses implementations that name such an argument.
 """
 
 DEFAULT_TIMEOUT: Final = 10.0

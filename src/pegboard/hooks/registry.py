@@ -69,29 +69,32 @@ class _Manager(pluggy.PluginManager):
 
     def parse_hookimpl_opts(self, plugin: object, name: str) -> pluggy.HookimplOpts | None:
         opts = super().parse_hookimpl_opts(plugin, name)
-        if opts is not None:
+        # This runs for every attribute of every plugin: dunders and non-routines (pluggy's
+        # own test) are decided before anything slower.
+        if opts is not None or name.startswith("__"):
             return opts
-        found = inspect.getattr_static(plugin, name, None)
-        function = found.__func__ if isinstance(found, staticmethod | classmethod) else found
-        marks = getattr(function, "__dict__", None)
-        if not marks:  # no marker of any project: the common case, decided cheaply
-            if name in UNMARKED_IMPLEMENTATIONS and inspect.isfunction(function):
-                return cast(pluggy.HookimplOpts, {})  # pluggy fills in the defaults
+        method = getattr(plugin, name, None)
+        if not inspect.isroutine(method):
             return None
-        marked: pluggy.HookimplOpts | None = marks.get(PROJECT + _IMPL_SUFFIX)
-        if marked is not None:
-            return marked
-        foreign = self._foreign(marks, _IMPL_SUFFIX)
-        if foreign is not None:
-            raise pluggy.PluginValidationError(
-                plugin,
-                f"its hook implementation {name!r} is marked with the hookimpl marker of "
-                f"project {foreign!r}, but this registry reads the markers of "
-                f"{self._readable()}; mark it with pegboard.hookimpl, or create the registry "
-                f"with Registry(project={foreign!r})",
-            )
-        if name in UNMARKED_IMPLEMENTATIONS and inspect.isfunction(function):
-            return cast(pluggy.HookimplOpts, {})
+        marks = getattr(method, "__dict__", None)  # a bound method shows its function's
+        if marks:
+            marked: pluggy.HookimplOpts | None = marks.get(PROJECT + _IMPL_SUFFIX)
+            if marked is not None:
+                return marked
+            foreign = self._foreign(marks, _IMPL_SUFFIX)
+            if foreign is not None:
+                raise pluggy.PluginValidationError(
+                    plugin,
+                    f"its hook implementation {name!r} is marked with the hookimpl marker of "
+                    f"project {foreign!r}, but this registry reads the markers of "
+                    f"{self._readable()}; mark it with pegboard.hookimpl, or create the "
+                    f"registry with Registry(project={foreign!r})",
+                )
+        if name in UNMARKED_IMPLEMENTATIONS:
+            found = inspect.getattr_static(plugin, name, None)
+            function = found.__func__ if isinstance(found, staticmethod | classmethod) else found
+            if inspect.isfunction(function):
+                return cast(pluggy.HookimplOpts, {})  # pluggy fills in the defaults
         return None
 
     def parse_hookspec_opts(

@@ -63,7 +63,7 @@ class Worker:
             return False, None, None
         result, error = box[0]
         if isinstance(error, KeyboardInterrupt):
-            raise error
+            raise KeyboardInterrupt  # a fresh one: the plugin's belongs to another thread
         return True, result, error
 
     def close(self) -> None:
