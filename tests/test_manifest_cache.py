@@ -35,14 +35,14 @@ def add_hello(site: SiteDir, target: str = "hellomod:cli", version: str = "1.0")
 def record_rows(path: Path) -> list[list[object]]:
     """Return the record rows of the manifest at ``path`` (its lines after the fourth)."""
     lines = path.read_text().split("\n")[4:]
-    return [json.loads(line.split("\t")[2]) for line in lines if line]
+    return [json.loads(line)[:-1] for line in lines if line]
 
 
 def rewrite_row(path: Path, index: int, row: object) -> None:
-    """Replace the JSON row of record line ``index`` of the manifest at ``path``."""
+    """Replace the row of record line ``index`` of the manifest at ``path``."""
     lines = path.read_text().split("\n")
-    name, origin, _ = lines[4 + index].split("\t")
-    lines[4 + index] = f"{name}\t{origin}\t{json.dumps(row)}"
+    folder = json.loads(lines[4 + index])[-1]
+    lines[4 + index] = json.dumps([*row, folder] if isinstance(row, list) else row)
     path.write_text("\n".join(lines))
 
 
@@ -437,13 +437,15 @@ def test_unused_manifests_are_pruned_at_the_next_cold_build(site: SiteDir, tmp_p
     cache = tmp_path / "cache"
     cache.mkdir()
     old, recent, other = cache / "manifest-a.json", cache / "manifest-b.json", cache / "keep.txt"
-    for path in (old, recent, other):
+    torn, writing = cache / ".manifest-a.json.1.tmp", cache / ".manifest-b.json.2.tmp"
+    for path in (old, recent, other, torn, writing):
         path.write_text("")
-    month_ago = time.time() - 31 * 86400
-    for path in (old, other):
-        os.utime(path, (month_ago, month_ago))
+    month_ago, two_days_ago = time.time() - 31 * 86400, time.time() - 2 * 86400
+    for path, when in ((old, month_ago), (other, month_ago), (torn, two_days_ago)):
+        os.utime(path, (when, when))
     manifest_of(site, cache / "manifest-mine.json")
     assert sorted(p.name for p in cache.iterdir()) == [
+        ".manifest-b.json.2.tmp",
         "keep.txt",
         "manifest-b.json",
         "manifest-mine.json",

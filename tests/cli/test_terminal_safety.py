@@ -78,7 +78,7 @@ def test_escapes_are_shown_not_obeyed(
 def test_completion_help_is_escaped(
     invoke: Invoke, hostile: SiteDir, shell: str, current: str
 ) -> None:
-    invoke("plugins", "list")  # learn the plugins: --help never waits for learning
+    invoke("plugins", "list")  # learn the plugins' help (--help never waits for learning)
     result = invoke(
         env={
             "_ACMETEST_COMPLETE": f"{shell}_complete",

@@ -13,12 +13,17 @@ import json
 import os
 import sys
 
+from pegboard.discovery.metadata import read_bytes
+
 
 def is_editable(info: str) -> bool:
     """Whether dist-info folder ``info`` records an editable install (PEP 610)."""
+    path = f"{info}{os.sep}direct_url.json"
+    if not os.path.exists(path):
+        return False  # the common case: one stat instead of an open
     try:
-        with open(os.path.join(info, "direct_url.json"), "rb") as stream:
-            data = json.loads(stream.read(1 << 16))
+        text = read_bytes(path, 1 << 16)
+        data = json.loads(text) if text is not None else None
     except (OSError, ValueError, RecursionError):
         return False
     dir_info = data.get("dir_info") if isinstance(data, dict) else None

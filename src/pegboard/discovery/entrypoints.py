@@ -16,14 +16,18 @@ undecodable file anywhere would break every command.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Collection, Iterable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pegboard._errors import InvalidNameError
 from pegboard._names import validate_name
 from pegboard.discovery.metadata import CorruptMetadata, entry_points, header
 from pegboard.discovery.records import PluginRecord, Verdict
+
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
 
 _UNKNOWN: Final = "unknown"
 _SUFFIXES: Final = (".dist-info", ".egg-info")
@@ -79,16 +83,15 @@ def scan_distribution(
     ``host`` is the host's canonical distribution name: a ``Requires-Dist`` on it is the
     plugin's compatibility declaration. Unreadable metadata gives one CORRUPT record.
     """
-    label = canonical_name(os.path.basename(info))
     try:
         entries = entry_points(info, group)
         if not entries:
             return None
         head = header(info)
     except CorruptMetadata as exc:
-        return [_corrupt(label, info, str(exc))]
+        return [_corrupt(info, str(exc))]
     if head.name is None:
-        return [_corrupt(label, info, "its METADATA has no Name")]
+        return [_corrupt(info, "its METADATA has no Name")]
     version = head.version or _UNKNOWN
     incompatibility = _incompatibility(head.requires, host, host_version)
     records = []
@@ -189,24 +192,70 @@ def _incompatibility(requires: Iterable[str], host: str, version: str) -> str | 
     mentions = [text for text in requires if _requirement_name(text) == host]
     if not mentions:
         return None  # the common case, decided without importing packaging
-    from packaging.markers import InvalidMarker, UndefinedEnvironmentName
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.version import InvalidVersion, Version
 
     for text in mentions:
-        try:
-            requirement = Requirement(text)
-            if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
-                continue
-            satisfied = requirement.specifier.contains(Version(version), prereleases=True)
-        except (InvalidRequirement, InvalidMarker, UndefinedEnvironmentName, InvalidVersion):
-            continue
-        if not satisfied:
-            return (
-                f"requires {requirement.name}{requirement.specifier} but {version} is "
-                f"installed; install a release of the plugin made for {version}"
-            )
+        problem = _unsatisfied(text, version)
+        if problem is not None:
+            return problem
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _unsatisfied(text: str, version: str) -> str | None:
+    """Return why requirement ``text`` on the host excludes ``version``, or None.
+
+    Cached: plugins of one host mostly carry the same few requirement strings. The usual
+    shape (``name[extras] specifiers``, no marker) is checked with packaging's specifiers
+    alone; only a requirement with an environment marker needs its full (and, to import,
+    four times dearer) requirement parser.
+    """
+    from packaging.specifiers import InvalidSpecifier
+    from packaging.version import InvalidVersion, Version
+
+    head, semicolon, _ = text.partition(";")
+    try:
+        if semicolon:
+            from packaging.markers import InvalidMarker, UndefinedEnvironmentName
+            from packaging.requirements import InvalidRequirement, Requirement
+
+            try:
+                requirement = Requirement(text)
+                marker = requirement.marker
+                if marker is not None and not marker.evaluate({"extra": ""}):
+                    return None
+            except (InvalidRequirement, InvalidMarker, UndefinedEnvironmentName):
+                return None
+            name, specifier = requirement.name, requirement.specifier
+        else:
+            name, found = _name_and_specifier(head)
+            if found is None:
+                return None
+            specifier = found
+        if specifier.contains(Version(version), prereleases=True):
+            return None
+    except (InvalidSpecifier, InvalidVersion):
+        return None
+    return (
+        f"requires {name}{specifier} but {version} is installed; install a release of the "
+        f"plugin made for {version}"
+    )
+
+
+def _name_and_specifier(text: str) -> tuple[str, SpecifierSet | None]:
+    """Split ``name [extras] (specifiers)`` into the name and a specifier set (None if a URL)."""
+    from packaging.specifiers import SpecifierSet
+
+    end = len(text)
+    for stop in " [(<>=!~@":
+        found = text.find(stop)
+        if 0 <= found < end:
+            end = found
+    name, rest = text[:end].strip(), text[end:].strip()
+    if rest.startswith("["):
+        rest = rest.partition("]")[2].strip()
+    if rest.startswith("@"):
+        return name, None
+    return name, SpecifierSet(rest.strip("()").strip())
 
 
 def _requirement_name(text: str) -> str:
@@ -219,8 +268,9 @@ def _requirement_name(text: str) -> str:
     return normalize(text[:end])
 
 
-def _corrupt(label: str, info: str, problem: str) -> PluginRecord:
+def _corrupt(info: str, problem: str) -> PluginRecord:
     """Return the record reporting a distribution whose metadata cannot be read."""
+    label = canonical_name(os.path.basename(info))
     return PluginRecord(
         f"<corrupt {label}>",
         "",

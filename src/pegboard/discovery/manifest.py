@@ -22,23 +22,24 @@ own section listing its metadata folders with their stamps, so a change rescans 
 changed entries, and in them only the new or changed folders; a reinstall at the same version
 makes a new folder, so what was learnt about it is dropped and learnt again.
 
-The file: five lines (header, help rows, index, per-folder sections, then one line per record
-keyed by its JSON-encoded name), written by atomic replace so concurrent writers leave one
-complete file. A missing, truncated, corrupt, foreign, oversized or non-regular file (a FIFO)
-is rebuilt or ignored, never trusted, never waited on and never a crash. Manifests unused for
-30 days are deleted at the next cold build.
+The file: five lines (header, help rows, index, per-folder sections, then one line per record:
+its row, which starts with its name, and its metadata folder), written by atomic replace so
+concurrent writers leave one complete file. A missing, truncated, corrupt, foreign, oversized
+or non-regular file (a FIFO) is rebuilt or ignored, never trusted, never waited on and never a
+crash. Manifests unused for 30 days are deleted at the next cold build.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import stat
 import sys
 import time
 import zlib
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from pegboard._log import get_logger
@@ -139,7 +140,9 @@ class Manifest:
         self.rebuilt = False
         """Whether :meth:`load` had to scan (all or part of) the environment."""
         self._stamps: list[Stamp] = []
-        self._lines: list[str] = ["", "[]", "{}", "{}", ""]
+        self._sources: list[list[Any]] = []  # [file, mtime_ns] of each editable plugin
+        self._lines: list[bytes] = [b"", b"[]", b"{}", b"{}", b""]
+        """The file's lines, kept as bytes: each part is decoded only when it is asked for."""
         self._pairs: list[tuple[PluginRecord, str]] | None = None
         self._by_name: dict[str, PluginRecord] | None = None
         self._help: list[HelpRow] | None = None
@@ -149,14 +152,16 @@ class Manifest:
 
     def load(self) -> Manifest:
         """Read the file if it is fresh, else rescan what changed and save; return self."""
-        lines = _read_lines(self.path)
-        header = _header(lines, self.host_key)
-        if header is not None and self._is_fresh(header):
-            assert lines is not None
+        found = _read(self.path)
+        header, lines = found if found is not None else ({}, [])
+        if not _is_ours(header, self.host_key):
+            self._rescan(None)
+        elif not self._is_fresh(header):
+            self._rescan(lines, header["paths"])
+        else:
             self._stamps = header["paths"]
+            self._sources = header["editable"]
             self._lines = lines
-            return self
-        self._rescan(lines if header is not None else None)
         return self
 
     def _is_fresh(self, header: dict[str, Any]) -> bool:
@@ -175,10 +180,10 @@ class Manifest:
         """Return what ``--help`` shows of each usable plugin, in name order."""
         if self._help is None:
             try:
-                self._help = _help_rows(json.loads(self._lines[1]))
+                self._help = _help_rows(_loads(self._lines[1]))
             except (ValueError, TypeError, RecursionError) as exc:
                 self._recover(exc)
-                self._help = _help_rows(json.loads(self._lines[1]))
+                self._help = _help_rows(_loads(self._lines[1]))
         return self._help
 
     def record(self, name: str) -> PluginRecord | None:
@@ -186,11 +191,13 @@ class Manifest:
         if self._by_name is not None:
             return self._by_name.get(name)
         rows = self._lines[4]
-        key = json.dumps(name) + "\t"
-        at = 0 if rows.startswith(key) else rows.find("\n" + key) + 1
+        # Each line is a JSON row starting with the name: find the first line of ``name``
+        # without decoding the others.
+        key = ("[" + json.dumps(name) + ",").encode()
+        at = 0 if rows.startswith(key) else rows.find(b"\n" + key) + 1
         if at == 0 and not rows.startswith(key):
             return None
-        end = rows.find("\n", at)
+        end = rows.find(b"\n", at)
         try:
             return _parse_line(rows[at : end if end >= 0 else len(rows)])[0]
         except (ValueError, TypeError, KeyError, RecursionError) as exc:
@@ -215,10 +222,10 @@ class Manifest:
     def _index_part(self, key: str, kind: type) -> Any:
         if self._index is None:
             try:
-                self._index = _index(json.loads(self._lines[2]))
+                self._index = _index(_loads(self._lines[2]))
             except (ValueError, TypeError, RecursionError) as exc:
                 self._recover(exc)
-                self._index = _index(json.loads(self._lines[2]))
+                self._index = _index(_loads(self._lines[2]))
         value = self._index.get(key)
         return value if isinstance(value, kind) else kind()
 
@@ -253,8 +260,11 @@ class Manifest:
 
     # -- scanning --------------------------------------------------------------------------
 
-    def _rescan(self, previous: list[str] | None) -> None:
-        """Scan the entries and folders that changed since ``previous`` (all if None); save."""
+    def _rescan(self, previous: list[bytes] | None, previous_stamps: Sequence[Stamp] = ()) -> None:
+        """Scan the entries and folders that changed since ``previous`` (all if None); save.
+
+        ``previous_stamps`` are the path stamps ``previous`` was written with.
+        """
         from pegboard.discovery.entrypoints import canonical_name, combine
 
         stamps = fingerprint(self._sys_path)
@@ -264,7 +274,7 @@ class Manifest:
         sections: dict[str, dict[str, list[Any]]] = {}
         changed: set[str] = set()  # metadata folders scanned again, or edited (editable)
         found = []
-        old_stamps = {stamp[0]: stamp for stamp in _stamps_of(previous)}
+        old_stamps = {stamp[0]: stamp for stamp in previous_stamps if isinstance(stamp, list)}
         for stamp in stamps:
             entry = stamp[0]
             if entry in sections:
@@ -272,11 +282,13 @@ class Manifest:
             old_section = old_sections.get(entry)
             unchanged = old_section if old_stamps.get(entry) == stamp else None
             section = sections[entry] = self._section(entry, old_section, unchanged)
-            for folder, (_, _, rows, _, fresh) in section.items():
-                info = os.path.join(entry, folder)
-                if fresh:
+            for folder, (_, _, rows, _, scanned) in section.items():
+                info = _join(entry, folder)
+                if scanned is not None:
                     changed.add(info)
-                records = [PluginRecord.from_row(row) for row in rows] if rows else []
+                    records = scanned
+                else:
+                    records = [PluginRecord.from_row(row) for row in rows] if rows else []
                 found.append((canonical_name(folder), info, records))
         learnt = {
             (info, record.identity): record
@@ -287,13 +299,19 @@ class Manifest:
         for record, info in combine(found, self.scanner.reserved):
             old = learnt.get((info, record.identity)) if record.usable else None
             pairs.append((record if old is None else _carry(record, old), info))
-        # The sections are stored without the "fresh" flag used above.
+        # The sections are stored without the records scanned now (they are in the rows).
         for section in sections.values():
             for folder, value in section.items():
                 section[folder] = value[:4]
         self._stamps = stamps
+        self._sources = [
+            source
+            for section in sections.values()
+            for value in section.values()
+            for source in value[3]
+        ]
         self.rebuilt = True
-        self._set(pairs, json.dumps(sections, separators=(",", ":")))
+        self._set(pairs, _dumps(sections))
         self._write()
 
     def _section(
@@ -302,11 +320,12 @@ class Manifest:
         old: dict[str, list[Any]] | None,
         unchanged: dict[str, list[Any]] | None,
     ) -> dict[str, list[Any]]:
-        """Return ``entry``'s folders as ``name → [mtime_ns, ino, rows, sources, fresh]``.
+        """Return ``entry``'s folders as ``name → [mtime_ns, ino, rows, sources, scanned]``.
 
         ``old`` is the entry's section in the older file; ``unchanged`` is the same when the
         entry itself did not change, so its folders are known without a listing. A folder
-        is read again when it is new, replaced, or editable with an edited source file.
+        is read again when it is new, replaced, or editable with an edited source file;
+        ``scanned`` holds the records read now, None for a folder known from ``old``.
         """
         from pegboard.discovery.entrypoints import distribution_folders
 
@@ -323,17 +342,17 @@ class Manifest:
                 and value[:2] == [mtime_ns, inode]
                 and all(_mtime(source) == stamp for source, stamp in value[3])
             ):
-                section[folder] = [*value[:4], False]
+                section[folder] = [*value[:4], None]
             else:
                 section[folder] = self._scan(entry, folder, mtime_ns, inode)
         return section
 
     def _scan(self, entry: str, folder: str, mtime_ns: int, inode: int) -> list[Any]:
-        """Read one metadata folder: ``[mtime_ns, ino, rows, editable sources, True]``."""
+        """Read one metadata folder: ``[mtime_ns, ino, rows, editable sources, records]``."""
         from pegboard.discovery.editable import is_editable, module_file
         from pegboard.discovery.entrypoints import normalize, scan_distribution
 
-        info = os.path.join(entry, folder)
+        info = _join(entry, folder)
         scanner = self.scanner
         records = scan_distribution(
             info,
@@ -342,14 +361,14 @@ class Manifest:
             host_version=scanner.host_version,
         )
         if not records:
-            return [mtime_ns, inode, None, [], True]
+            return [mtime_ns, inode, None, [], []]
         sources = []
         if is_editable(info):
             for record in records:
                 source = module_file(record.target) if record.usable else None
                 if source is not None:
                     sources.append([source, _mtime(source)])
-        return [mtime_ns, inode, [record.to_row() for record in records], sources, True]
+        return [mtime_ns, inode, [record.to_row() for record in records], sources, records]
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -371,7 +390,7 @@ class Manifest:
         self._set(new, self._lines[3])
         self._write()
 
-    def _set(self, pairs: list[tuple[PluginRecord, str]], sections: str) -> None:
+    def _set(self, pairs: list[tuple[PluginRecord, str]], sections: bytes) -> None:
         """Make ``pairs`` the records, rendering every line of the file from them."""
         self._pairs = pairs
         self._by_name = None
@@ -392,31 +411,21 @@ class Manifest:
                 groups.setdefault(group, []).append(record.name)
         index = {"unlearnt": [r.name for r in usable if not r.learnt], "hooks": hooks}
         index["groups"] = groups
-        sources = [
-            [source, mtime_ns]
-            for section in json.loads(sections).values()
-            for value in section.values()
-            for source, mtime_ns in value[3]
+        body = [
+            _dumps(help_rows),
+            _dumps(index),
+            sections,
+            b"\n".join(_dumps([*record.to_row(), info]) for record, info in pairs),
         ]
         header = {
             "schema": SCHEMA,
             "pegboard": __version__,
             "host": self.host_key,
             "paths": self._stamps,
-            "editable": sources,
+            "editable": self._sources,
+            "crc": zlib.crc32(b"\n".join(body)),
         }
-        compact = {"separators": (",", ":")}
-        self._lines = [
-            json.dumps(header, **compact),  # type: ignore[arg-type]
-            json.dumps(help_rows, **compact),  # type: ignore[arg-type]
-            json.dumps(index, **compact),  # type: ignore[arg-type]
-            sections,
-            "\n".join(
-                f"{json.dumps(record.name)}\t{json.dumps(info)}\t"
-                + json.dumps(record.to_row(), separators=(",", ":"))
-                for record, info in pairs
-            ),
-        ]
+        self._lines = [_dumps(header), *body]
         self._help = None
         self._index = None
 
@@ -424,7 +433,8 @@ class Manifest:
         from pegboard.discovery.atomic import write_atomic
 
         try:
-            write_atomic(self.path, "\n".join(self._lines))
+            # Not fsynced: a file torn by a crash fails its CRC and is rebuilt.
+            write_atomic(self.path, b"\n".join(self._lines), durable=False)
         except OSError as exc:
             # A read-only cache costs speed, not correctness: carry on uncached.
             logger.info("cannot write manifest %s: %s", self.path, exc)
@@ -432,6 +442,36 @@ class Manifest:
 
 _RETRY: Final = frozenset({"failed"})
 """Learnt kinds dropped by any rescan: whatever changed the path may have fixed the plugin."""
+
+
+def _dumps(value: object) -> bytes:
+    """Return ``value`` as compact JSON bytes (one line: JSON escapes every newline)."""
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def _join(entry: str, folder: str) -> str:
+    """Return the path of ``folder`` in ``sys.path`` entry ``entry`` ("" is the working folder).
+
+    Plain concatenation: ``os.path.join`` costs more than the rest of the path handling of a
+    scan over thousands of folders.
+    """
+    return f"{entry or '.'}{os.sep}{folder}"
+
+
+def _loads(text: bytes) -> Any:
+    """Parse JSON with the garbage collector paused.
+
+    Parsing thousands of rows allocates enough containers to trigger a full collection,
+    which walks every object the process holds (all of Click) and can cost more than the
+    parse itself; the parsed rows hold no cycles, so pausing loses nothing.
+    """
+    if not gc.isenabled():
+        return json.loads(text)
+    gc.disable()
+    try:
+        return json.loads(text)
+    finally:
+        gc.enable()
 
 
 def _carry(record: PluginRecord, old: PluginRecord) -> PluginRecord:
@@ -453,8 +493,32 @@ def _mtime(path: str) -> int | None:
         return None
 
 
-def _read_lines(path: str) -> list[str] | None:
-    """Return the five lines of the file at ``path``, or None if it is not a usable manifest.
+def _read(path: str) -> tuple[dict[str, Any], list[bytes]] | None:
+    """Return the header and the five lines of the manifest at ``path``, or None.
+
+    None when it is missing or damaged: the header holds a CRC of the other lines, so a
+    file cut short or edited by hand is rebuilt, even where only the line of one record
+    (read on its own, later) was damaged.
+    """
+    data = _read_file(path)
+    if data is None:
+        return None
+    lines = data.split(b"\n", 4)
+    try:
+        header = json.loads(lines[0])
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+    if (
+        len(lines) != 5
+        or not isinstance(header, dict)
+        or header.get("crc") != zlib.crc32(memoryview(data)[len(lines[0]) + 1 :])
+    ):
+        return None
+    return header, lines
+
+
+def _read_file(path: str) -> bytes | None:
+    """Return the content of ``path`` if it is a regular file of sane size, else None.
 
     Opened non-blocking and checked with ``fstat`` before reading, so a FIFO (or a device)
     at the path is never waited on, and an oversized file is never read.
@@ -468,20 +532,18 @@ def _read_lines(path: str) -> list[str] | None:
         if not stat.S_ISREG(found.st_mode) or found.st_size > MAX_BYTES:
             logger.info("manifest %s is not a regular file of sane size; ignoring it", path)
             return None
-        chunks = []
-        while chunk := os.read(fd, max(found.st_size, 1 << 16)):
-            chunks.append(chunk)
+        data = os.read(fd, found.st_size + 1)
+        while len(data) > found.st_size and (chunk := os.read(fd, 1 << 16)):
+            data += chunk  # it grew while being read: the CRC will tell
+            if len(data) > MAX_BYTES:
+                return None
         if time.time() - found.st_mtime > _TOUCH_SECONDS:
             _touch(fd)  # marks it as used, so it is not pruned
     except OSError:
         return None
     finally:
         os.close(fd)
-    try:
-        lines = b"".join(chunks).decode("utf-8").split("\n", 4)
-    except UnicodeDecodeError:
-        return None
-    return lines if len(lines) == 5 else None
+    return data
 
 
 def _touch(fd: int) -> None:
@@ -490,24 +552,15 @@ def _touch(fd: int) -> None:
         os.utime(fd)
 
 
-def _header(lines: list[str] | None, host_key: list[str]) -> dict[str, Any] | None:
-    """Return the header of ``lines`` if it is this host's and well formed, else None."""
-    if lines is None:
-        return None
-    try:
-        header = json.loads(lines[0])
-    except (ValueError, RecursionError):
-        return None
-    if (
-        not isinstance(header, dict)
-        or header.get("schema") != SCHEMA
-        or header.get("pegboard") != __version__
-        or header.get("host") != host_key
-        or not isinstance(header.get("paths"), list)
-        or not _pairs_list(header.get("editable"))
-    ):
-        return None
-    return header
+def _is_ours(header: dict[str, Any], host_key: list[str]) -> bool:
+    """Whether ``header`` is a well-formed header of this schema, pegboard and host."""
+    return (
+        header.get("schema") == SCHEMA
+        and header.get("pegboard") == __version__
+        and header.get("host") == host_key
+        and isinstance(header.get("paths"), list)
+        and _pairs_list(header.get("editable"))
+    )
 
 
 def _pairs_list(value: object) -> bool:
@@ -516,16 +569,8 @@ def _pairs_list(value: object) -> bool:
     )
 
 
-def _stamps_of(lines: list[str] | None) -> list[Stamp]:
-    """Return the path stamps in the header of an older file (one already validated)."""
-    if lines is None:
-        return []
-    paths = json.loads(lines[0])["paths"]
-    return [stamp for stamp in paths if isinstance(stamp, list) and len(stamp) == 3]
-
-
 def _previous(
-    lines: list[str] | None,
+    lines: list[bytes] | None,
 ) -> tuple[dict[str, dict[str, list[Any]]], list[tuple[PluginRecord, str]]]:
     """Return the per-entry sections and the records of an older file, or empty ones.
 
@@ -561,17 +606,24 @@ def _check_section_value(value: object) -> None:
         PluginRecord.from_row(row)
 
 
-def _parse_line(line: str) -> tuple[PluginRecord, str]:
-    name, info, row = line.split("\t")
-    record = PluginRecord.from_row(json.loads(row))
-    origin = json.loads(info)
-    if json.loads(name) != record.name or not isinstance(origin, str):
-        raise ValueError(f"mislabelled record line {line!r}")
-    return record, origin
+def _parse_line(line: bytes) -> tuple[PluginRecord, str]:
+    """Return the record and metadata folder of one record line (``[*row, folder]``)."""
+    row = json.loads(line)
+    if type(row) is not list or not row or type(row[-1]) is not str:
+        raise TypeError(f"malformed record line {line!r}")
+    return PluginRecord.from_row(row[:-1]), row[-1]
 
 
-def _parse_records(text: str) -> list[tuple[PluginRecord, str]]:
-    return [_parse_line(line) for line in text.split("\n")] if text else []
+def _parse_records(text: bytes) -> list[tuple[PluginRecord, str]]:
+    if not text:
+        return []
+    enabled = gc.isenabled()
+    gc.disable()  # as in _loads: thousands of acyclic rows
+    try:
+        return [_parse_line(line) for line in text.split(b"\n")]
+    finally:
+        if enabled:
+            gc.enable()
 
 
 _HELP_TYPES: Final = frozenset((str, str, kind, str) for kind in (str, type(None)))
@@ -604,15 +656,25 @@ def _index(data: object) -> dict[str, Any]:
 
 
 def _prune(folder: str, *, keep: str) -> None:
-    """Delete the manifests in ``folder`` unused for :data:`UNUSED_SECONDS` (one listing)."""
+    """Delete the manifests in ``folder`` unused for :data:`UNUSED_SECONDS` (one listing).
+
+    Temporary files of writers that were killed before their rename go after a day.
+    """
     limit = time.time() - UNUSED_SECONDS
     try:
         with os.scandir(folder) as listing:
             for item in listing:
-                if not (item.name.startswith("manifest-") and item.name.endswith(".json")):
+                if item.name.startswith("manifest-") and item.name.endswith(".json"):
+                    unused_since = limit
+                elif item.name.startswith(".manifest-") and item.name.endswith(".tmp"):
+                    unused_since = limit + UNUSED_SECONDS - 86400  # a writer killed a day ago
+                else:
                     continue
                 try:
-                    if item.path != keep and item.stat(follow_symlinks=False).st_mtime < limit:
+                    if (
+                        item.path != keep
+                        and item.stat(follow_symlinks=False).st_mtime < unused_since
+                    ):
                         os.unlink(item.path)
                 except OSError:
                     continue

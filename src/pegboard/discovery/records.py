@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import operator
 from typing import Any, Final
 
 
@@ -39,6 +40,8 @@ _FIELDS: Final = (
     "import_seconds",
     "summary",
 )
+
+_GET_FIELDS: Final = operator.attrgetter(*_FIELDS)
 
 
 class PluginRecord:
@@ -93,7 +96,8 @@ class PluginRecord:
         self.summary = summary
 
     def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, field) for field in _FIELDS)
+        values: tuple[Any, ...] = _GET_FIELDS(self)
+        return values
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PluginRecord):

@@ -1,0 +1,160 @@
+"""What a warm start imports, as an allow-list (as Click's own ``tests/test_imports.py`` does).
+
+Every module on the startup path costs finder work and execution on every run, so a new one
+must be a decision, not an accident. A fresh interpreter runs the ``pegboard`` console
+script's entry point with a warm manifest and lists ``sys.modules``; whatever it imports
+beyond its floor must be in the allow-list below. The floors are the ones the benchmarks
+compare with: for ``--help``, a bare Click group listing the same commands; for a plugin
+command, a script that imports click and the plugin's module and calls its command.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Final
+
+import pytest
+
+from conftest import SiteDir
+
+PEGBOARD_WARM_PATH: Final = frozenset(
+    {
+        "pegboard",
+        "pegboard._errors",
+        "pegboard._log",
+        "pegboard._names",
+        "pegboard._text",  # help rows from metadata are escaped before printing
+        "pegboard._version",
+        "pegboard.cli",
+        "pegboard.discovery",
+        "pegboard.discovery.manifest",
+        "pegboard.discovery.records",
+        "pegboard.hooks",
+        "pegboard.hooks.names",
+        "pegboard.host",
+        "pegboard.host.catalog",
+        "pegboard.host.config",
+        "pegboard.host.exit",
+        "pegboard.host.host",
+        "pegboard.host.lazy",
+        "pegboard.host.observe",
+        "pegboard.host.options",
+        "pegboard.host.state",
+    }
+)
+"""pegboard's own modules that every warm start imports."""
+
+STDLIB_FOR_THE_MANIFEST: Final = frozenset(
+    {"_json", "gc", "json", "json.decoder", "json.encoder", "json.scanner", "zlib"}
+)
+"""The manifest is JSON lines checked by a CRC; ``gc`` pauses collection while parsing."""
+
+ALLOWED_FOR_HELP: Final = (
+    PEGBOARD_WARM_PATH
+    | STDLIB_FOR_THE_MANIFEST
+    | {"copy"}  # host.observe wraps commands in copies (imported with the module today)
+)
+
+ALLOWED_FOR_A_COMMAND: Final = ALLOWED_FOR_HELP | {
+    "pegboard.hooks.lifecycle",
+    "pegboard.host.loading",
+    "pegboard.host.typer_bridge",
+}
+
+PROBE = """
+import atexit, sys
+atexit.register(lambda: sys.stderr.write("\\nMODULES " + repr(sorted(sys.modules)) + "\\n"))
+mode = sys.argv.pop(1)
+if mode == "pegboard":
+    from pegboard.cli import main
+    sys.argv[0] = "pegboard"
+    sys.exit(main())
+import click
+if mode == "bare-click":
+    names = ["alpha", "beta", "gamma"]
+    click.Group("pegboard", commands=[click.Command(n, help="Say hi.") for n in names])()
+else:
+    from alphamod import cli
+    cli()
+"""
+
+COMMAND = '''
+import click
+
+@click.command()
+def cli():
+    """Say hi."""
+    click.echo("hi")
+'''
+
+
+@pytest.fixture
+def probe(site: SiteDir, tmp_path: Path) -> list[str]:
+    """Three command plugins, a probe script, and the command that runs it."""
+    for name in ("alpha", "beta", "gamma"):
+        site.add(
+            name,
+            requires=["pegboard>=0.1"],
+            entry_points={"pegboard.plugins": {name: f"{name}mod:cli"}},
+            modules={f"{name}mod": COMMAND},
+        )
+    script = tmp_path / "probe.py"
+    script.write_text(PROBE, encoding="utf-8")
+    return [sys.executable, str(script)]
+
+
+def modules(probe: list[str], site: SiteDir, tmp_path: Path, *args: str) -> set[str]:
+    """Return the modules loaded by one run of the probe with ``args``."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(site.path),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    result = subprocess.run(
+        [*probe, *args], env=env, capture_output=True, text=True, check=False, timeout=60
+    )
+    assert "MODULES " in result.stderr, result.stderr
+    found: list[str] = ast.literal_eval(result.stderr.rsplit("MODULES ", 1)[1].strip())
+    return set(found)
+
+
+@pytest.mark.parametrize(
+    ("args", "floor", "allowed"),
+    [
+        (("--help",), "bare-click", ALLOWED_FOR_HELP),
+        (("alpha",), "direct", ALLOWED_FOR_A_COMMAND),
+    ],
+    ids=["warm-help", "warm-plugin-command"],
+)
+def test_a_warm_start_imports_only_allowed_modules(
+    probe: list[str],
+    site: SiteDir,
+    tmp_path: Path,
+    args: tuple[str, ...],
+    floor: str,
+    allowed: frozenset[str],
+) -> None:
+    for _ in range(2):  # build the manifest, learn the plugins: then it is warm
+        modules(probe, site, tmp_path, "pegboard", *args)
+    extra = modules(probe, site, tmp_path, "pegboard", *args) - modules(
+        probe, site, tmp_path, floor
+    )
+    assert extra - allowed == set(), (
+        "new modules on the warm path; import them lazily, or add them to the allow-list "
+        "with the reason they must be there"
+    )
+    assert "pegboard.discovery.manifest" in extra  # the probe did run pegboard
+
+
+def test_the_other_plugins_are_not_imported_by_a_command(
+    probe: list[str], site: SiteDir, tmp_path: Path
+) -> None:
+    for _ in range(3):
+        found = modules(probe, site, tmp_path, "pegboard", "alpha")
+    assert "alphamod" in found
+    assert not {"betamod", "gammamod"} & found
