@@ -14,12 +14,17 @@ import sys
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import click
 import pluggy
 import pytest
+from click.testing import CliRunner
 
+from conftest import SiteDir
 from pegboard import HookFailedError, MemorySink, Registry, hookimpl
+from pegboard.host.host import Host
 
 BOUND = 0.2
 
@@ -260,3 +265,78 @@ def test_ctrl_c_in_a_hook_still_stops_the_host(is_async: bool) -> None:
         registry.call_hook_sync("health", errors="collect")
     with pytest.raises(KeyboardInterrupt):
         registry.call_hook_sync("health", errors="collect", timeout=BOUND)
+
+
+RUDE = """
+import asyncio, os
+import pegboard
+
+class Odd(BaseException):
+    pass
+
+def _seen(what):
+    with open(os.environ["HOOK_LOG"], "a", encoding="utf-8") as stream:
+        stream.write(what + "\\n")
+
+class Rude:
+    @pegboard.hookimpl
+    def pre_execute(self, name, args, kwargs):
+        _seen("pre " + name)
+        raise asyncio.CancelledError
+
+    @pegboard.hookimpl
+    async def post_execute(self, name, result):
+        _seen("post " + name)
+        raise Odd("odd")
+
+class Starter:
+    async def startup(self, ctx):
+        _seen("startup")
+        raise asyncio.CancelledError
+
+    @pegboard.hookimpl
+    def pre_execute(self, name, args, kwargs):
+        _seen("never: a plugin whose startup failed is not called")
+
+rude = Rude()
+starter = Starter()
+"""
+
+HELLO = """
+import click
+
+@click.command()
+@click.argument("who")
+def cli(who):
+    '''Greet WHO.'''
+    click.echo("hello " + who)
+"""
+
+
+def test_base_exceptions_from_hooks_never_reach_the_host(
+    site: SiteDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "seen.txt"
+    monkeypatch.setenv("HOOK_LOG", str(log))
+    rude = {"rude": "bounds_rude:rude", "starter": "bounds_rude:starter"}
+    site.add("bounds-rude", entry_points={"bounds.plugins": rude}, modules={"bounds_rude": RUDE})
+    site.add(
+        "bounds-hello",
+        entry_points={"bounds.plugins": {"hello": "bounds_hello:cli"}},
+        modules={"bounds_hello": HELLO},
+    )
+    host = Host("bounds", version="1.0")
+
+    @host.cli.command()
+    def status() -> None:
+        """Show the status."""
+        click.echo("all good")
+
+    for argv, shown in [(["--help"], "hello"), (["hello", "bob"], "hello bob\n")]:
+        result = CliRunner().invoke(host.cli, argv)
+        assert (result.exit_code, result.exception) == (0, None), result.output
+        assert shown in result.output
+    assert log.read_text(encoding="utf-8").splitlines() == ["startup", "pre hello", "post hello"]
+    result = CliRunner().invoke(host.cli, ["status"])
+    assert (result.exit_code, result.exception) == (0, None), result.output
+    assert "all good" in result.output
