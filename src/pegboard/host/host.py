@@ -324,11 +324,27 @@ class Host:
             pipeline = Pipeline(Catalog(self.identity, selection))
             root.meta[_PIPELINE_KEY] = pipeline
             root.call_on_close(_interruptible(pipeline.shutdown))
+            root.call_on_close(lambda: self._tell_missing(root, pipeline.catalog))
         return pipeline
 
     def catalog_for(self, ctx: click.Context) -> Catalog:
         """Return the invocation's plugin catalog (what is installed and selected)."""
         return self.pipeline_for(ctx).catalog
+
+    def _tell_missing(self, ctx: click.Context, catalog: Catalog) -> None:
+        """Say once on stderr when plugins installed through the host are missing.
+
+        Only after the manifest was rebuilt: on a warm start nothing can have changed.
+        """
+        opts = options(ctx)
+        manifest = catalog.loaded_manifest
+        if opts.quiet or opts.format != "text" or manifest is None or not manifest.rebuilt:
+            return
+        from pegboard.host.pluginset import canonical, missing_notice
+
+        notice = missing_notice(self.name, {canonical(r.distribution) for r in manifest.records})
+        if notice is not None:
+            click.echo(f"Note: {notice}", err=True)
 
     def registry(self, ctx: click.Context | None = None) -> Registry:
         """Load every enabled plugin (isolated) and return the registry to call hooks on.
