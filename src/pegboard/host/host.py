@@ -216,7 +216,10 @@ class Host:
     host's own hook specification classes; ``distribution`` is the distribution plugins name
     in their ``Requires-Dist`` (default: ``name``). ``telemetry`` receives local events
     (plugin states, load times, hook failures, command durations); nothing leaves the
-    machine. ``startup_timeout`` bounds each plugin's ``startup``. ``global_options`` maps a
+    machine. ``startup_timeout`` bounds each plugin's ``startup``. ``entry_point_group``
+    names the entry-point group (or groups) plugins are declared in, ``<name>.plugins`` by
+    default: an app whose plugins already live elsewhere (``myapp.commands``) keeps them
+    unchanged. ``global_options`` maps a
     global option's key (``format``, ``quiet``, ``debug``, ``no_plugins``,
     ``disable_plugin``, ``strict_plugins``, ``version``) to the flags to use instead, or to
     ``None`` to leave it out.
@@ -234,8 +237,10 @@ class Host:
         telemetry: Telemetry | None = None,
         startup_timeout: float = 10.0,
         global_options: Mapping[str, Sequence[str] | None] | None = None,
+        entry_point_group: str | Sequence[str] | None = None,
     ):
         validate_name(name, what="host name")
+        groups = (entry_point_group,) if isinstance(entry_point_group, str) else entry_point_group
         self._identity = HostIdentity(
             name=name,
             version=version,
@@ -244,6 +249,7 @@ class Host:
             hookspecs=tuple(hookspecs),
             telemetry=telemetry,
             startup_timeout=startup_timeout,
+            entry_point_groups=tuple(groups or ()),
         )
         self.help = help
         self._options = chosen_options(global_options or {})
