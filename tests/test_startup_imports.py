@@ -43,6 +43,7 @@ PEGBOARD_WARM_PATH: Final = frozenset(
         "pegboard.host.lazy",
         "pegboard.host.observe",
         "pegboard.host.options",
+        "pegboard.host.pipeline",  # the invocation's pipeline; loading is imported on first load
         "pegboard.host.state",
     }
 )
@@ -61,6 +62,7 @@ ALLOWED_FOR_HELP: Final = (
 
 ALLOWED_FOR_A_COMMAND: Final = ALLOWED_FOR_HELP | {
     "pegboard.hooks.lifecycle",
+    "pegboard.host.capture",  # what the plugin prints while it is imported is captured
     "pegboard.host.loading",
     "pegboard.host.typer_bridge",
 }

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 _COMMAND_KINDS: Final = frozenset({"command", "typer", "plugin"})
 """Kinds of plugin that contribute a top-level command."""
 
+ONLY_COMMANDS: Final = frozenset({"command", "typer"})
+"""Kinds of plugin that are a command and nothing else (no hooks, no startup)."""
+
 
 class Catalog:
     """The manifest of one host, narrowed by one invocation's selection.

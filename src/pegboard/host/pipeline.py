@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pegboard.host import config
-from pegboard.host.loading import ONLY_COMMANDS
+from pegboard.host.catalog import ONLY_COMMANDS
 
 if TYPE_CHECKING:
     from pegboard.discovery.records import PluginRecord
