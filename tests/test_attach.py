@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -264,3 +265,45 @@ def test_errors_and_ctrl_c_during_completion(
     assert result.exit_code == code
     assert "Traceback" not in result.output
     assert text in result.output
+
+
+@pytest.mark.parametrize(
+    "groups", ["myapp.commands", ("myapp.commands", "myapp.plugins")], ids=["one", "several"]
+)
+def test_plugins_from_an_existing_entry_point_group(
+    site: SiteDir, groups: str | tuple[str, ...]
+) -> None:
+    """A click-plugins app keeps its group; its plugins are served lazily and isolated."""
+    site.add(
+        "myapp-hello",
+        entry_points={"myapp.commands": {"hello": "myapp_hello:cli"}},
+        modules={"myapp_hello": HELLO},
+    )
+    site.add(
+        "myapp-broken",
+        entry_points={"myapp.plugins": {"broken": "myapp_missing:cli"}},
+    )
+    host = Host("myapp", version="1", entry_point_group=groups)
+    help_text = run(host.cli, "--help").output
+    assert "hello" in help_text
+    assert run(host.cli, "hello").output == "hello\n"
+    broken = run(host.cli, "broken")
+    several = not isinstance(groups, str)
+    assert broken.exit_code == (4 if several else 3), broken.output
+    assert "Traceback" not in broken.output
+
+
+def test_the_acme_example_adopts_its_app_with_version_and_env_prefix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pathlib import Path
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "examples" / "acme" / "src"))
+    monkeypatch.delitem(sys.modules, "acme", raising=False)
+    acme = importlib.import_module("acme")
+
+    assert run(acme.cli, "--version").output == "acme, version 1.4.0\n"
+    assert run(acme.cli, "status", env={"ACME_VERBOSE": "1"}).output.startswith(
+        "acme 1.4.0 is running (verbose)"
+    )
+    assert "plugins" in run(acme.cli, "--help").output

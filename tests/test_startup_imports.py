@@ -40,6 +40,7 @@ PEGBOARD_WARM_PATH: Final = frozenset(
         "pegboard.host.config",
         "pegboard.host.exit",
         "pegboard.host.host",
+        "pegboard.host.jsonstore",  # the state file is read on every start, through it
         "pegboard.host.lazy",
         "pegboard.host.observe",
         "pegboard.host.options",

@@ -13,7 +13,8 @@ import pytest
 from pegboard._errors import InvalidNameError, StateFileError
 from pegboard.host import config
 from pegboard.host.config import environment_key
-from pegboard.host.state import MAX_BYTES, PluginStates
+from pegboard.host.jsonstore import MAX_BYTES
+from pegboard.host.state import PluginStates
 
 
 @pytest.fixture
@@ -165,7 +166,7 @@ def test_reader_never_sets_aside_the_file_a_writer_just_replaced(states: PluginS
         """
         import json, sys
         from pegboard.discovery.atomic import write_atomic
-        from pegboard.host.state import MAX_BYTES, PluginStates
+        from pegboard.host.state import PluginStates
 
         path = sys.argv[1]
         fixed = []
@@ -345,7 +346,7 @@ def test_reading_imports_neither_filelock_nor_the_writer(states: PluginStates) -
     out = run_python(
         """
         import sys
-        from pegboard.host.state import MAX_BYTES, PluginStates
+        from pegboard.host.state import PluginStates
 
         states = PluginStates(sys.argv[1])
         print(sorted(states.disabled()), states.is_enabled("x"), states.notices)
@@ -358,7 +359,7 @@ def test_reading_imports_neither_filelock_nor_the_writer(states: PluginStates) -
 
 def test_concurrent_writers_lose_no_update(states: PluginStates) -> None:
     code = (
-        "import sys; from pegboard.host.state import MAX_BYTES, PluginStates; "
+        "import sys; from pegboard.host.state import PluginStates; "
         "sys.exit(not PluginStates(sys.argv[1]).set_enabled(sys.argv[2], sys.argv[3] == 'on'))"
     )
     names = [f"plugin{i:02}" for i in range(20)]

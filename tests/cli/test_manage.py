@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from conftest import Venv
+from conftest import Venv, make_venv
 
 from .conftest import Invoke
 
@@ -116,3 +117,72 @@ def test_a_plugin_failing_its_check_is_rolled_back_unless_forced(
     assert "brokenplug" in installed(pegboard)
     # A broken plugin never blocks its own removal.
     assert cli(pegboard, "plugins", "uninstall", "brokenplug", "--yes").returncode == 0
+
+
+def test_a_venv_recreated_at_the_same_path_is_told_and_synced(
+    pegboard: Venv, tmp_path: Path
+) -> None:
+    source = "import click\n\n@click.command()\ndef plugin():\n    click.echo('tidy')\n"
+    project = make_project(tmp_path / "tidy", "tidyplug", source)
+    done = cli(pegboard, "plugins", "install", str(project))
+    assert done.returncode == 0, done.stderr
+    exported = json.loads(cli(pegboard, "plugins", "export").stdout)
+    assert exported["plugins"]["tidyplug"]["install"] == [f"tidyplug @ {project.as_uri()}"]
+    assert cli(pegboard, "plugins", "list").stderr == ""
+
+    shutil.rmtree(pegboard.path)
+    recreated = make_venv(pegboard.path)
+    assert "tidyplug" not in installed(recreated)
+    first = cli(recreated, "plugins", "list")
+    assert first.returncode == 0
+    notes = [line for line in first.stderr.splitlines() if line.startswith("Note:")]
+    assert notes == [
+        "Note: 1 plugin distribution(s) installed through pegboard are missing from this "
+        "environment (tidyplug); run `pegboard plugins sync` to install them again."
+    ]
+    assert "Note:" not in cli(recreated, "plugins", "list").stderr  # once per change
+    assert "Note:" not in cli(recreated, "-q", "plugins", "list").stderr
+
+    synced = cli(recreated, "plugins", "sync")
+    assert synced.returncode == 0, synced.stderr
+    assert "Installed tidyplug 1.0: plugins tidyplug" in synced.stdout
+    assert cli(recreated, "tidyplug").stdout == "tidy\n"
+    assert "Nothing to do" in cli(recreated, "plugins", "sync").stdout
+    assert "Note:" not in cli(recreated, "plugins", "list").stderr
+
+    # Uninstalling through the host forgets it: nothing to tell, nothing to sync.
+    assert cli(recreated, "plugins", "uninstall", "tidyplug", "--yes").returncode == 0
+    assert json.loads(cli(recreated, "plugins", "export").stdout)["plugins"] == {}
+    assert "Note:" not in cli(recreated, "plugins", "list").stderr
+
+    # The exported set installs the plugin again, wherever it is given.
+    export_file = tmp_path / "set.json"
+    export_file.write_text(json.dumps(exported))
+    moved = cli(recreated, "plugins", "sync", "--from", str(export_file))
+    assert moved.returncode == 0, moved.stderr
+    assert "tidyplug" in installed(recreated)
+    assert "tidyplug" in json.loads(cli(recreated, "plugins", "export").stdout)["plugins"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{oops", "is not a plugin set written by `plugins export`: Expecting property"),
+        ('{"plugins": []}', "'plugins' entry is not an object"),
+    ],
+)
+def test_sync_from_a_malformed_file_is_a_usage_error(
+    invoke: Invoke, tmp_path: Path, content: str, message: str
+) -> None:
+    bad = tmp_path / "set.json"
+    bad.write_text(content)
+    result = invoke("plugins", "sync", "--from", str(bad))
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_uninstalling_what_is_not_installed_exits_3_naming_the_host(invoke: Invoke) -> None:
+    result = invoke("plugins", "uninstall", "nope", "--yes")
+    assert result.exit_code == 3
+    assert "Plugin 'nope' not found." in result.stderr
+    assert "Run `acmetest plugins list`" in result.stderr

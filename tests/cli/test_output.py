@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -152,3 +154,48 @@ def test_debug_shows_the_traceback(invoke: Invoke, site: SiteDir) -> None:
     result = invoke("--debug", "plugins", "info", "nope")
     assert result.exit_code == 3
     assert "Traceback" in result.stderr
+
+
+NOISY = """
+import os
+import click
+
+print("printed at import")
+os.write(1, b"written to file descriptor 1 at import\\n")
+
+@click.command()
+def cli():
+    '''Make noise.'''
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("doctor", "--format", "json"),
+        ("plugins", "list", "--all", "--format", "json"),
+        ("plugins", "info", "noisy", "--format", "json"),
+        ("plugins", "check", "--format", "json"),
+        ("--format", "yaml", "doctor"),
+    ],
+)
+def test_machine_readable_output_stays_valid_whatever_plugins_print(
+    site: SiteDir, args: tuple[str, ...]
+) -> None:
+    site.add(
+        "pegboard-noisy",
+        entry_points={"pegboard.plugins": {"noisy": "noisymod:cli"}},
+        modules={"noisymod": NOISY},
+    )
+    # A real process: a write to file descriptor 1 bypasses anything done to sys.stdout.
+    result = subprocess.run(
+        [sys.executable, "-m", "pegboard", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(site.path)},
+        check=False,
+    )
+    # Nothing before the document (check reports the plugin's output inside it, as data).
+    assert not result.stdout.startswith(("printed", "written")), result.stdout
+    parsed = yaml.safe_load(result.stdout) if "yaml" in args else json.loads(result.stdout)
+    assert "noisy" in json.dumps(parsed)

@@ -65,7 +65,7 @@ def hostile(site: SiteDir, monkeypatch: pytest.MonkeyPatch) -> SiteDir:
 def test_escapes_are_shown_not_obeyed(
     invoke: Invoke, hostile: SiteDir, args: tuple[str, ...]
 ) -> None:
-    invoke("plugins", "list")  # learn every plugin first, so their help and failures are known
+    invoke("plugins", "list")  # learns every plugin, so their help and failures are known
     result = invoke(*args)
     printed = result.stdout + result.stderr
     assert "\x1b" not in printed
@@ -78,7 +78,7 @@ def test_escapes_are_shown_not_obeyed(
 def test_completion_help_is_escaped(
     invoke: Invoke, hostile: SiteDir, shell: str, current: str
 ) -> None:
-    invoke("plugins", "list")  # learn the plugins' help (--help never waits for learning)
+    invoke("plugins", "list")  # learns the plugins' help: completion never waits to learn
     result = invoke(
         env={
             "_ACMETEST_COMPLETE": f"{shell}_complete",

@@ -1,8 +1,14 @@
-"""``plugins install`` and ``plugins uninstall``."""
+"""``plugins install``, ``uninstall``, ``sync`` and ``export``.
+
+What is installed or removed through the host is kept in its plugin set
+(:mod:`pegboard.host.pluginset`), which ``sync`` installs again and ``export`` prints.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -10,7 +16,14 @@ import click
 from pegboard.cli._names import plugin_name_argument
 from pegboard.host.config import HostIdentity
 from pegboard.host.host import host_of, options
-from pegboard.manage.install import Installer
+from pegboard.host.pluginset import (
+    PluginSet,
+    Recorded,
+    canonical,
+    recorded_from,
+    validate_set,
+)
+from pegboard.manage.install import Installed, Installer
 from pegboard.manage.probe import check_plugin
 from pegboard.manage.tools import InstallOptions
 
@@ -85,12 +98,101 @@ def install(ctx: click.Context, /, specs: tuple[str, ...], force: bool, **chosen
         force=force,
         options=passed,
     )
+    _record(identity.name, changes, specs)
     if not changes:
         click.echo("Nothing to do: the requirements are already installed.")
+    _report(changes)
+
+
+def _record(host: str, changes: list[Installed], specs: Sequence[str]) -> None:
+    """Add the plugin distributions an install added or changed to the host's plugin set."""
+    PluginSet.for_host(host).record(
+        Recorded(change.distribution, change.again(specs), change.plugins)
+        for change in changes
+        if change.plugins
+    )
+
+
+def _report(changes: list[Installed]) -> None:
     for change in changes:
         was = f" (was {change.previous_version})" if change.previous_version else ""
         provides = f": plugins {', '.join(change.plugins)}" if change.plugins else ""
         click.echo(f"Installed {change.distribution} {change.version}{was}{provides}")
+
+
+@click.command()
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="Install the plugin set of FILE (written by `plugins export`) instead.",
+)
+@click.option("--force", is_flag=True, help="Keep plugins that fail their check.")
+@click.pass_context
+def sync(ctx: click.Context, source: str | None, force: bool) -> None:
+    """Install the recorded plugins that are missing from this environment.
+
+    Plugins installed through this host are recorded per environment, outside it: after the
+    host was upgraded or reinstalled, or its virtual environment recreated, this brings them
+    back. Each is checked as `plugins install` checks it.
+    """
+    identity = host_of(ctx).identity
+    plugin_set = PluginSet.for_host(identity.name)
+    wanted = _read_export(source) if source else list(plugin_set.entries().values())
+    installer = _installer(ctx)
+    present = installer.distributions()
+    missing = [entry for entry in wanted if canonical(entry.distribution) not in present]
+    if not missing:
+        click.echo("Nothing to do: every recorded plugin is installed.")
+        return
+    editables = tuple(a.removeprefix("--editable=") for e in missing for a in _editables(e))
+    specs = [arg for entry in missing for arg in entry.install if arg not in _editables(entry)]
+    changes = installer.install(
+        specs,
+        verify=lambda name: verify_plugin(identity, name),
+        force=force,
+        options=InstallOptions(editables=editables),
+    )
+    by_name = {canonical(entry.distribution): entry for entry in missing}
+    plugin_set.record(
+        by_name.get(canonical(c.distribution))
+        or Recorded(c.distribution, c.again(specs), c.plugins)
+        for c in changes
+        if c.plugins
+    )
+    _report(changes)
+
+
+def _editables(entry: Recorded) -> list[str]:
+    """Return the ``--editable=URL`` arguments among ``entry``'s install arguments."""
+    return [arg for arg in entry.install if arg.startswith("--editable=")]
+
+
+def _read_export(path: str) -> list[Recorded]:
+    """Return the entries of a file ``plugins export`` wrote; raise UsageError if malformed."""
+    from pegboard.host.jsonstore import MAX_BYTES
+
+    try:
+        with open(path, "rb") as stream:
+            data = validate_set(json.loads(stream.read(MAX_BYTES + 1).decode("utf-8-sig")))
+    except (OSError, ValueError, RecursionError) as error:
+        raise click.BadParameter(
+            f"{path} is not a plugin set written by `plugins export`: {error}",
+            param_hint="'--from'",
+        ) from error
+    return [recorded_from(row) for row in data["plugins"].values()]
+
+
+@click.command()
+@click.pass_context
+def export(ctx: click.Context) -> None:
+    """Print the plugin set recorded for this environment, as JSON.
+
+    Give the file to `plugins sync --from FILE` on another machine or environment.
+    """
+    plugin_set = PluginSet.for_host(host_of(ctx).name)
+    click.echo(json.dumps(plugin_set.export(), indent=2, sort_keys=True))
 
 
 @click.command()
@@ -112,4 +214,5 @@ def uninstall(ctx: click.Context, names: tuple[str, ...], yes: bool) -> None:
     if not yes:
         click.confirm("Uninstall these distributions?", abort=True, err=True)
     installer.uninstall(list(chosen))
+    PluginSet.for_host(installer.host).forget(chosen)
     click.echo(f"Uninstalled {', '.join(chosen)}.")

@@ -73,6 +73,9 @@ STATES: Final = frozenset({ACTIVE, INACTIVE, FAILED}) | {
 }
 """Every ``state`` a plugin row can have; all but active and inactive need attention."""
 
+YAML_EXTRA: Final = "pegboard[yaml]"
+"""The requirement that brings PyYAML, as users should type it."""
+
 
 def user_states(ctx: click.Context) -> PluginStates:
     """Return the host's enable/disable choices, read now, with their notices on stderr.
@@ -147,10 +150,6 @@ def chosen_format(ctx: click.Context, output_format: str | None) -> str:
             ctx,
         )
     return chosen
-
-
-YAML_EXTRA: Final = "pegboard[yaml]"
-"""The requirement that brings PyYAML, as users should type it."""
 
 
 def yaml_available() -> bool:

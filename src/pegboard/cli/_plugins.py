@@ -18,7 +18,7 @@ import click
 from pegboard._errors import CommandNotFoundError
 from pegboard._text import printable
 from pegboard.cli._check import check
-from pegboard.cli._manage import install, uninstall
+from pegboard.cli._manage import export, install, sync, uninstall
 from pegboard.cli._names import (
     disabled_names,
     enabled_names,
@@ -281,4 +281,6 @@ def _set_enabled(ctx: click.Context, name: str, *, enabled: bool) -> None:
 plugins.add_command(check)
 plugins.add_command(install)
 plugins.add_command(uninstall)
+plugins.add_command(sync)
+plugins.add_command(export)
 plugins.add_command(new)

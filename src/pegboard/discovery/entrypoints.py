@@ -76,7 +76,7 @@ def normalize(name: str) -> str:
 
 
 def scan_distribution(
-    info: str, group: str, *, host: str, host_version: str
+    info: str, group: str | tuple[str, ...], *, host: str, host_version: str
 ) -> list[PluginRecord] | None:
     """Return the records of dist-info folder ``info`` in ``group``; None if it has none.
 
@@ -152,7 +152,7 @@ def combine(
 
 
 def discover(
-    group: str,
+    group: str | tuple[str, ...],
     *,
     host_distribution: str,
     host_version: str,

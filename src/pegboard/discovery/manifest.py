@@ -80,7 +80,9 @@ def fingerprint(path: Iterable[str]) -> list[Stamp]:
     return stamps
 
 
-def manifest_path(cache_dir: str, group: str, sys_path: list[str] | None = None) -> str:
+def manifest_path(
+    cache_dir: str, group: str | tuple[str, ...], sys_path: list[str] | None = None
+) -> str:
     """Return the manifest file of ``group`` for this interpreter and path in ``cache_dir``.
 
     Virtual environments share the user's cache folder, and one environment sees different
@@ -90,7 +92,8 @@ def manifest_path(cache_dir: str, group: str, sys_path: list[str] | None = None)
     """
     entries = "\0".join(sys_path if sys_path is not None else sys.path)
     key = zlib.crc32(f"{sys.executable}\0{entries}".encode()) & 0xFFFFFFFF
-    return os.path.join(cache_dir, f"manifest-{group}-{key:08x}.json")
+    name = group if isinstance(group, str) else "+".join(group)
+    return os.path.join(cache_dir, f"manifest-{name}-{key:08x}.json")
 
 
 class Scanner:
@@ -105,7 +108,7 @@ class Scanner:
 
     def __init__(
         self,
-        group: str,
+        group: str | tuple[str, ...],
         *,
         host_distribution: str,
         host_version: str,

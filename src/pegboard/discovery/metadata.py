@@ -50,8 +50,11 @@ class Header(NamedTuple):
     requires: tuple[str, ...]
 
 
-def entry_points(info: str, group: str) -> list[tuple[str, str]] | None:
+def entry_points(info: str, group: str | tuple[str, ...]) -> list[tuple[str, str]] | None:
     """Return ``(name, value)`` of each entry point in ``group`` of dist-info folder ``info``.
+
+    ``group`` may be several groups (a host serving ``myapp.commands`` and ``myapp.plugins``):
+    their entry points are returned together, in file order.
 
     Return None when the distribution does not declare ``group`` (or has no entry points).
     A section whose name only starts with ``group`` (``[group.legacy]``) is another group.
@@ -66,7 +69,8 @@ def entry_points(info: str, group: str) -> list[tuple[str, str]] | None:
         raise CorruptMetadata(f"its {ENTRY_POINTS} cannot be read ({exc.strerror})") from None
     if data is None:
         raise CorruptMetadata(f"its {ENTRY_POINTS} is not a regular file of sane size")
-    if b"[" + group.encode() not in data:
+    groups = (group,) if isinstance(group, str) else group
+    if not any(b"[" + name.encode() in data for name in groups):
         return None  # the common case: decided without decoding the file
     try:
         text = data.decode("utf-8-sig")
@@ -79,9 +83,9 @@ def entry_points(info: str, group: str) -> list[tuple[str, str]] | None:
         if not line or line.startswith(("#", ";")):
             continue
         if line.startswith("["):
-            if not line.endswith("]") and group in line:
+            if not line.endswith("]") and any(name in line for name in groups):
                 raise CorruptMetadata(f"line {number} of its {ENTRY_POINTS} is not a [section]")
-            inside = line[1:-1].strip() == group
+            inside = line[1:-1].strip() in groups
             if inside and found is None:
                 found = []
             continue

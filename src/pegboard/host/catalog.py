@@ -42,6 +42,11 @@ class Catalog:
         self._selected: list[PluginRecord] | None = None
 
     @property
+    def loaded_manifest(self) -> Manifest | None:
+        """The manifest if this invocation has loaded it, else None (nothing is read)."""
+        return self._manifest
+
+    @property
     def manifest(self) -> Manifest:
         """The host's manifest, loaded (and rescanned where stale) on first use."""
         if self._manifest is None:

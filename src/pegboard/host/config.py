@@ -111,12 +111,15 @@ class HostIdentity:
     ``reserved`` are its built-in command names; ``startup_timeout`` the seconds each
     plugin's ``startup`` may take before it is marked FAILED; ``telemetry`` where the
     registry sends events (by default a JSON-lines file named by ``<PREFIX>_TELEMETRY_FILE``
-    if set, else memory only). A plain class, not a dataclass: it is built on every start.
+    if set, else memory only). ``entry_point_groups`` are the groups its plugins are declared
+    in (default ``<name>.plugins``). A plain class, not a dataclass: it is built on every
+    start.
     """
 
     __slots__ = (
         "api_version",
         "distribution",
+        "entry_point_groups",
         "hookspecs",
         "name",
         "reserved",
@@ -136,7 +139,9 @@ class HostIdentity:
         reserved: frozenset[str] = frozenset(),
         startup_timeout: float = 10.0,
         telemetry: Telemetry | None = None,
+        entry_point_groups: tuple[str, ...] = (),
     ) -> None:
+        self.entry_point_groups = entry_point_groups or (f"{name}.plugins",)
         self.name = name
         self.version = version
         self.api_version = api_version
@@ -160,12 +165,14 @@ class HostIdentity:
             reserved=reserved,
             startup_timeout=self.startup_timeout,
             telemetry=self.telemetry,
+            entry_point_groups=self.entry_point_groups,
         )
 
     @property
-    def group(self) -> str:
-        """The entry-point group plugins of this host are declared in."""
-        return f"{self.name}.plugins"
+    def group(self) -> str | tuple[str, ...]:
+        """The entry-point group plugins of this host are declared in (or its groups)."""
+        groups = self.entry_point_groups
+        return groups[0] if len(groups) == 1 else groups
 
     def to_payload(self) -> dict[str, Any]:
         """Return the identity as JSON data, for a child interpreter (no telemetry sink)."""
@@ -177,6 +184,7 @@ class HostIdentity:
             "hookspecs": [f"{spec.__module__}:{spec.__qualname__}" for spec in self.hookspecs],
             "reserved": sorted(self.reserved),
             "startup_timeout": self.startup_timeout,
+            "entry_point_groups": list(self.entry_point_groups),
         }
 
     @classmethod
@@ -192,6 +200,7 @@ class HostIdentity:
             hookspecs=tuple(pkgutil.resolve_name(spec) for spec in payload["hookspecs"]),
             reserved=frozenset(payload["reserved"]),
             startup_timeout=payload["startup_timeout"],
+            entry_point_groups=tuple(payload.get("entry_point_groups", ())),
         )
 
 

@@ -216,7 +216,10 @@ class Host:
     host's own hook specification classes; ``distribution`` is the distribution plugins name
     in their ``Requires-Dist`` (default: ``name``). ``telemetry`` receives local events
     (plugin states, load times, hook failures, command durations); nothing leaves the
-    machine. ``startup_timeout`` bounds each plugin's ``startup``. ``global_options`` maps a
+    machine. ``startup_timeout`` bounds each plugin's ``startup``. ``entry_point_group``
+    names the entry-point group (or groups) plugins are declared in, ``<name>.plugins`` by
+    default: an app whose plugins already live elsewhere (``myapp.commands``) keeps them
+    unchanged. ``global_options`` maps a
     global option's key (``format``, ``quiet``, ``debug``, ``no_plugins``,
     ``disable_plugin``, ``strict_plugins``, ``version``) to the flags to use instead, or to
     ``None`` to leave it out.
@@ -234,8 +237,10 @@ class Host:
         telemetry: Telemetry | None = None,
         startup_timeout: float = 10.0,
         global_options: Mapping[str, Sequence[str] | None] | None = None,
+        entry_point_group: str | Sequence[str] | None = None,
     ):
         validate_name(name, what="host name")
+        groups = (entry_point_group,) if isinstance(entry_point_group, str) else entry_point_group
         self._identity = HostIdentity(
             name=name,
             version=version,
@@ -244,6 +249,7 @@ class Host:
             hookspecs=tuple(hookspecs),
             telemetry=telemetry,
             startup_timeout=startup_timeout,
+            entry_point_groups=tuple(groups or ()),
         )
         self.help = help
         self._options = chosen_options(global_options or {})
@@ -324,11 +330,27 @@ class Host:
             pipeline = Pipeline(Catalog(self.identity, selection))
             root.meta[_PIPELINE_KEY] = pipeline
             root.call_on_close(_interruptible(pipeline.shutdown))
+            root.call_on_close(lambda: self._tell_missing(root, pipeline.catalog))
         return pipeline
 
     def catalog_for(self, ctx: click.Context) -> Catalog:
         """Return the invocation's plugin catalog (what is installed and selected)."""
         return self.pipeline_for(ctx).catalog
+
+    def _tell_missing(self, ctx: click.Context, catalog: Catalog) -> None:
+        """Say once on stderr when plugins installed through the host are missing.
+
+        Only after the manifest was rebuilt: on a warm start nothing can have changed.
+        """
+        opts = options(ctx)
+        manifest = catalog.loaded_manifest
+        if opts.quiet or opts.format != "text" or manifest is None or not manifest.rebuilt:
+            return
+        from pegboard.host.pluginset import canonical, missing_notice
+
+        notice = missing_notice(self.name, {canonical(r.distribution) for r in manifest.records})
+        if notice is not None:
+            click.echo(f"Note: {notice}", err=True)
 
     def registry(self, ctx: click.Context | None = None) -> Registry:
         """Load every enabled plugin (isolated) and return the registry to call hooks on.

@@ -19,6 +19,7 @@ from pegboard.host.catalog import ONLY_COMMANDS
 
 if TYPE_CHECKING:
     from pegboard.discovery.records import PluginRecord
+    from pegboard.hooks.context import StartupContext
     from pegboard.hooks.registry import Registry
     from pegboard.host.catalog import Catalog
     from pegboard.host.loading import LoadedPlugin
@@ -72,7 +73,7 @@ class Pipeline:
             registry,
             fresh.values(),
             api_version=host.api_version,
-            startup_context=self,
+            startup_context=self._startup_context(),
             startup_timeout=host.startup_timeout,
         )
         for loaded in outcomes:
@@ -83,6 +84,25 @@ class Pipeline:
             registry.emit("plugin.loaded", plugin=name, seconds=loaded.seconds, error=loaded.error)
         self.catalog.remember({loaded.record.name: loaded.error for loaded in outcomes})
         return outcomes
+
+    def _startup_context(self) -> StartupContext:
+        """Return what every plugin's ``startup(ctx)`` is told about this host."""
+        from types import MappingProxyType
+
+        from pegboard.hooks.context import StartupContext
+
+        host = self.catalog.host
+        settings = {
+            "config_dir": config.config_dir(host.name),
+            "cache_dir": config.cache_dir(host.name),
+        }
+        return StartupContext(
+            host=host.name,
+            host_version=host.version,
+            api_version=host.api_version,
+            registry=self.registry,
+            settings=MappingProxyType(settings),
+        )
 
     def load_selected(self) -> list[LoadedPlugin]:
         """Load every selected plugin (strict mode, ``host.registry()``); return failures."""

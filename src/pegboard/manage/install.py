@@ -105,6 +105,29 @@ class Installed:
     previous_version: str | None
     plugins: tuple[str, ...]
     problems: Mapping[str, str] = dataclasses.field(default_factory=dict, hash=False)
+    source: tuple[str, ...] = dataclasses.field(default=(), compare=False)
+    """Installer arguments that install these very files again (PEP 610, else name==version)."""
+
+    def again(self, specs: Sequence[str]) -> tuple[str, ...]:
+        """Return the arguments that install this distribution again later, elsewhere too.
+
+        The requirement the user gave, when it names this distribution from an index (so a
+        later sync may pick a newer release it allows); else where it came from.
+        """
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        for spec in specs:
+            try:
+                requirement = Requirement(spec)
+            except InvalidRequirement:
+                continue
+            if requirement.url is None and canonicalize_name(requirement.name) == canonicalize_name(
+                self.distribution
+            ):
+                return (spec,)
+        if self.source[:1] == ("--editable",):
+            return (f"--editable={self.source[1]}",)  # one argument, as the plugin set keeps it
+        return self.source or (f"{self.distribution}=={self.version}",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -334,9 +357,14 @@ class Installer:
                 previous_version=c.old.version if c.old else None,
                 plugins=c.new.plugins,
                 problems={p: problems[p] for p in c.new.plugins if p in problems},
+                source=c.new.source,
             )
             for c in changes
         ]
+
+    def distributions(self) -> frozenset[str]:
+        """Return the canonical names of the distributions the interpreter sees."""
+        return frozenset(self._snapshot())
 
     def _stray_error(self, strays: Sequence[str]) -> InstallError:
         """Say why ``strays`` (added or changed, but no plugin needs them) are refused."""
