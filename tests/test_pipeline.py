@@ -140,6 +140,13 @@ def test_a_cold_help_shows_metadata_and_never_imports_or_starts_a_plugin(
     assert marker.exists()  # the learning child imported it ...
     assert pipehost.events() == ["startup pipehost 1.0", "pre good", "shutdown"]  # ... once
     assert "Say good things." in pipehost("--help").stdout  # learnt help from now on
+    # A warm start takes no short cut past the observer, and the events reach the
+    # telemetry file the environment names.
+    telemetry = pipehost.work / "events.jsonl"
+    warm = pipehost("good", env={"PIPEHOST_TELEMETRY_FILE": str(telemetry)})
+    assert warm.stdout == "good ran\n"
+    assert pipehost.events()[3:] == ["startup pipehost 1.0", "pre good", "shutdown"]
+    assert telemetry.read_text().strip(), "no telemetry event was written"
 
 
 def test_every_route_imports_starts_and_shuts_a_plugin_down_once(pipehost: Pipehost) -> None:

@@ -78,3 +78,19 @@ def test_refusals_are_short_errors(
     assert len(result.stderr.splitlines()) == 2  # what went wrong, what to do
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("groups", "expected"),
+    [(None, "shipx.plugins"), ("shipx.commands", "shipx.commands"), (["a.b", "c.d"], "a.b")],
+)
+def test_the_entry_point_goes_to_the_group_the_host_reads(
+    tmp_path: Path, groups: str | list[str] | None, expected: str
+) -> None:
+    shipx = Host("shipx", version="2.0", entry_point_group=groups)
+    result = CliRunner().invoke(shipx.cli, ["plugins", "new", "tag", "--dir", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "p" / "pyproject.toml").open("rb") as file:
+        entry_points = tomllib.load(file)["project"]["entry-points"]
+    assert entry_points == {expected: {"tag": "shipx_tag:plugin"}}
+    assert f"`{expected}`" in (tmp_path / "p" / "README.md").read_text(encoding="utf-8")

@@ -34,6 +34,7 @@ def new(ctx: click.Context, name: str, directory: str | None, typer: bool, force
         reserved=host.reserved,
         force=force,
         flavour="typer" if typer else "click",
+        group=host.entry_point_groups[0],  # new plugins go to the first group the host names
     )
     click.echo(f"Created {result.distribution} in {result.root}")
     if not _is_installed(host.distribution):

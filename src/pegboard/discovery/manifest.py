@@ -39,7 +39,7 @@ import stat
 import sys
 import time
 import zlib
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from pegboard._log import get_logger
@@ -110,7 +110,7 @@ class Scanner:
         self,
         group: str | tuple[str, ...],
         *,
-        host_distribution: str,
+        host_distribution: str | Callable[[], str],
         host_version: str,
         reserved: Collection[str] = (),
     ) -> None:
@@ -118,6 +118,11 @@ class Scanner:
         self.host_distribution = host_distribution
         self.host_version = host_version
         self.reserved = frozenset(reserved)
+
+    def distribution(self) -> str:
+        """Return the host's distribution; a callable is asked only now, when a scan needs it."""
+        value = self.host_distribution
+        return value() if callable(value) else value
 
 
 class Manifest:
@@ -360,7 +365,7 @@ class Manifest:
         records = scan_distribution(
             info,
             scanner.group,
-            host=normalize(scanner.host_distribution),
+            host=normalize(scanner.distribution()),
             host_version=scanner.host_version,
         )
         if not records:

@@ -12,7 +12,6 @@ code does not grow with the number of plugins.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from types import MappingProxyType, ModuleType
@@ -28,6 +27,7 @@ from pegboard._errors import (
     PluginRejectedError,
     RegistryError,
 )
+from pegboard._log import get_logger
 from pegboard._names import suggest, validate_name
 from pegboard.hooks.dispatch import (
     Failure,
@@ -48,7 +48,7 @@ from pegboard.hooks.outcome import HookOutcome
 from pegboard.hooks.specs import PROJECT, CoreSpec
 from pegboard.hooks.telemetry import Emitter, MemorySink, Telemetry
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 ErrorPolicy = Literal["raise", "collect"]
 

@@ -10,7 +10,6 @@ boolean test per operation.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import threading
 import time
@@ -18,7 +17,9 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any, Final, Protocol, runtime_checkable
 
-logger = logging.getLogger(__name__)
+from pegboard._log import get_logger
+
+logger = get_logger(__name__)
 
 EVENTS: Final[Mapping[str, str]] = {
     "registry_register": "a plugin was registered; name, alias, version",

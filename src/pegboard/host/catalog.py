@@ -55,7 +55,7 @@ class Catalog:
             key = [host.name, host.version, host.api_version, ",".join(sorted(host.reserved))]
             scanner = Scanner(
                 host.group,
-                host_distribution=host.distribution,
+                host_distribution=lambda: host.distribution,  # looked up only to scan
                 host_version=host.version,
                 reserved=host.reserved,
             )

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import click
 from click.shell_completion import CompletionItem
 
-logger = logging.getLogger(__name__)
+from pegboard._log import get_logger
+
+logger = get_logger(__name__)
 
 Choice = str | tuple[str, str]
 """A completion: the value, or (value, help text shown next to it by shells that can)."""

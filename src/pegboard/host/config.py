@@ -114,11 +114,16 @@ class HostIdentity:
     if set, else memory only). ``entry_point_groups`` are the groups its plugins are declared
     in (default ``<name>.plugins``). A plain class, not a dataclass: it is built on every
     start.
+
+    ``distribution`` is the distribution plugins require. When the host does not name it, it
+    is the distribution providing ``defined_in`` (the module that created the host), looked
+    up from package metadata at the first use, which only cold paths make.
     """
 
     __slots__ = (
+        "_distribution",
         "api_version",
-        "distribution",
+        "defined_in",
         "entry_point_groups",
         "hookspecs",
         "name",
@@ -133,19 +138,21 @@ class HostIdentity:
         name: str,
         version: str,
         api_version: str,
-        distribution: str,
+        distribution: str | None,
         *,
         hookspecs: tuple[Any, ...] = (),
         reserved: frozenset[str] = frozenset(),
         startup_timeout: float = 10.0,
         telemetry: Telemetry | None = None,
         entry_point_groups: tuple[str, ...] = (),
+        defined_in: str | None = None,
     ) -> None:
         self.entry_point_groups = entry_point_groups or (f"{name}.plugins",)
         self.name = name
         self.version = version
         self.api_version = api_version
-        self.distribution = distribution
+        self._distribution = distribution
+        self.defined_in = defined_in
         self.hookspecs = hookspecs
         self.reserved = reserved
         self.startup_timeout = startup_timeout
@@ -160,13 +167,23 @@ class HostIdentity:
             self.name,
             self.version,
             self.api_version,
-            self.distribution,
+            self._distribution,
             hookspecs=self.hookspecs,
             reserved=reserved,
             startup_timeout=self.startup_timeout,
             telemetry=self.telemetry,
             entry_point_groups=self.entry_point_groups,
+            defined_in=self.defined_in,
         )
+
+    @property
+    def distribution(self) -> str:
+        """The distribution plugins name in their ``Requires-Dist`` (looked up once)."""
+        if self._distribution is None:
+            from pegboard.host.origin import distribution_of
+
+            self._distribution = distribution_of(self.defined_in, self.name)
+        return self._distribution
 
     @property
     def group(self) -> str | tuple[str, ...]:

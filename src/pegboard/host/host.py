@@ -245,11 +245,13 @@ class Host:
             name=name,
             version=version,
             api_version=api_version or version,
-            distribution=distribution or name,
+            distribution=distribution,
             hookspecs=tuple(hookspecs),
             telemetry=telemetry,
             startup_timeout=startup_timeout,
             entry_point_groups=tuple(groups or ()),
+            # The module creating the host: its distribution is the host's when none is named.
+            defined_in=sys._getframe(1).f_globals.get("__name__") if distribution is None else None,
         )
         self.help = help
         self._options = chosen_options(global_options or {})

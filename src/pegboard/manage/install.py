@@ -20,7 +20,6 @@ from __future__ import annotations
 import collections
 import dataclasses
 import json
-import logging
 import os
 import re
 import shlex
@@ -34,9 +33,10 @@ from typing import IO, Any, Final, Literal
 from packaging.utils import canonicalize_name
 
 from pegboard._errors import InstallError, PluginNotFoundError
+from pegboard._log import get_logger
 from pegboard.manage.tools import NO_OPTIONS, EnvironmentTool, InstallOptions, Tool, detect
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 ALWAYS_PROTECTED: Final = frozenset({"pegboard", "pip", "setuptools", "wheel", "uv"})
 """Distributions ``uninstall`` never removes, whatever the host adds."""
@@ -332,6 +332,8 @@ class Installer:
             raise
         after = self._snapshot()
         changes = _changes(before, after)
+        if tool.rebuilds_host:
+            changes = [c for c in changes if not self._rebuilt_in_place(c)]
         needed = _needed_by_plugins(after)
         strays = [c.new.name for c in changes if canonicalize_name(c.new.name) not in needed]
         if strays:
@@ -361,6 +363,15 @@ class Installer:
             )
             for c in changes
         ]
+
+    def _rebuilt_in_place(self, change: _Change) -> bool:
+        """Whether ``change`` is the host (or its tooling) rebuilt at the same version."""
+        old, new = change.old, change.new
+        return (
+            canonicalize_name(new.name) in self.protected
+            and old is not None
+            and (old.version, old.source) == (new.version, new.source)
+        )
 
     def distributions(self) -> frozenset[str]:
         """Return the canonical names of the distributions the interpreter sees."""

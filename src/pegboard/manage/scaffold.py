@@ -1,6 +1,6 @@
 """``plugins new``: write a complete plugin project that installs and passes its own tests.
 
-The project follows the plugin contract: an entry point in ``<host>.plugins`` naming a plugin
+The project follows the plugin contract: an entry point in the host's group naming a plugin
 object with a version, the plugin API it needs, a Click command (or a Typer app) and one hook;
 a requirement on the host's distribution (checked before import); a test; a README. The text
 of the files is in :mod:`pegboard.manage.templates`.
@@ -16,7 +16,6 @@ it before every plugin command, a cost a new plugin should not pay by default.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 import re
 import string
@@ -29,11 +28,12 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pegboard._errors import InvalidNameError, PegboardError
+from pegboard._log import get_logger
 from pegboard._names import validate_name
 from pegboard._version import __version__
 from pegboard.manage.templates import FLAVOURS, project_files
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 _NAME: Final = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 """A command word that is also a valid piece of a distribution and a package name.
@@ -86,6 +86,7 @@ def create_plugin_project(
     reserved: Collection[str] = (),
     force: bool = False,
     flavour: str = "click",
+    group: str | None = None,
 ) -> ScaffoldResult:
     """Write a project for plugin ``name`` of ``host`` and return where it is.
 
@@ -94,7 +95,8 @@ def create_plugin_project(
     which a plugin cannot take (built-ins win, so it would never run). An existing non-empty
     folder is refused unless ``force``; then only the scaffold's own files are overwritten,
     so the author's other files survive. ``flavour`` is ``click`` (a Click command) or
-    ``typer`` (a Typer app).
+    ``typer`` (a Typer app). ``group`` is the entry-point group the host reads plugins from
+    (default: ``<host>.plugins``).
     """
     _check_name(name, reserved)
     chosen = FLAVOURS.get(flavour)
@@ -117,6 +119,7 @@ def create_plugin_project(
     values = {
         "name": name,
         "host": host,
+        "group": group or f"{host}.plugins",
         "distribution": distribution,
         "package": package,
         "version": _PLUGIN_VERSION,

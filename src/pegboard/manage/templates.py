@@ -26,8 +26,8 @@ dependencies = [$dependencies]
 [project.optional-dependencies]
 test = ["pytest>=8"]
 
-# How $host finds the plugin: the group is "$host.plugins", the name is the command's.
-[project.entry-points."$host.plugins"]
+# How $host finds the plugin: the group is "$group", the name is the command's.
+[project.entry-points."$group"]
 $name = "$package:plugin"
 
 [tool.setuptools.packages.find]
@@ -142,7 +142,7 @@ or with pip alone:
 ## How $host finds it
 
 `pyproject.toml` declares the entry point `$name = "$package:plugin"` in the group
-`$host.plugins`; the entry point's name is the command's name. The dependency
+`$group`; the entry point's name is the command's name. The dependency
 `$requirement` declares which host releases the plugin works with: `$host` checks it
 before importing the plugin. `Plugin.requires_api_version` names the plugin API it needs,
 checked right after import.

@@ -79,6 +79,8 @@ class Tool:
     """How messages name the tool: "pip", "uv pip", "pipx", "uv tool"."""
     record: str | None = None
     """The file where the tool records what it installed, restored by a rollback."""
+    rebuilds_host: bool = False
+    """Whether every install request rebuilds the host itself (same version, same source)."""
 
     def install(self, specs: Sequence[str], options: InstallOptions) -> list[list[str]]:
         """Return the commands that install ``specs`` with ``options``, in order."""
@@ -166,6 +168,7 @@ class UvTool(Tool):
     """
 
     label = "uv tool"
+    rebuilds_host = True  # uv reinstalls a host from a folder whenever the request changes
 
     def __init__(self, uv: str, prefix: str, receipt: dict[str, Any]) -> None:
         self.uv = uv
