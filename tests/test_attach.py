@@ -307,3 +307,33 @@ def test_the_acme_example_adopts_its_app_with_version_and_env_prefix(
         "acme 1.4.0 is running (verbose)"
     )
     assert "plugins" in run(acme.cli, "--help").output
+
+
+EXPLODING = """
+def _explode_here():
+    raise RuntimeError("deep inside the plugin")
+
+_explode_here()
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [(["boom"], {}), (["hello"], {"SHIPX_STRICT_PLUGINS": "1"})],
+    ids=["its-command", "strict-mode"],
+)
+def test_debug_shows_the_plugins_own_traceback(
+    shipx: click.Group, site: SiteDir, args: list[str], env: dict[str, str]
+) -> None:
+    site.add(
+        "shipx-boom",
+        entry_points={GROUP: {"boom": "shipx_boom:cli"}},
+        modules={"shipx_boom": EXPLODING},
+    )
+    plain = run(shipx, *args, env=env)
+    assert plain.exit_code == 4, plain.output
+    assert "Traceback" not in plain.output
+    debug = run(shipx, "--debug", *args, env=env)
+    assert debug.exit_code == 4
+    assert "_explode_here" in debug.output
+    assert "deep inside the plugin" in debug.output

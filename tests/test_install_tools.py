@@ -117,6 +117,18 @@ def plugin(tmp_path: Path) -> Path:
     return project
 
 
+def broken_plugin(folder: Path) -> Path:
+    """A plugin project whose import fails, so its check after the install fails."""
+    (folder / "pegboard_broken").mkdir(parents=True)
+    (folder / "pegboard_broken" / "__init__.py").write_text("import not_a_module\n")
+    (folder / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "pegboard-broken"\nversion = "1.0"\n'
+        '[project.entry-points."pegboard.plugins"]\nbroken = "pegboard_broken:plugin"\n'
+    )
+    return folder
+
+
 def receipt(tools: Tools) -> dict[str, object]:
     with open(tools.root / "uv-tools" / "pegboard" / "uv-receipt.toml", "rb") as stream:
         return tomllib.load(stream)
@@ -157,14 +169,7 @@ def test_a_failed_check_under_uv_tool_restores_the_receipt(tools: Tools, tmp_pat
     uv = str(tools.bin / "uv")
     tools.run(uv, "tool", "install", "--force", str(ROOT))
     before = (tools.root / "uv-tools" / "pegboard" / "uv-receipt.toml").read_bytes()
-    broken = tmp_path / "pegboard-broken"
-    (broken / "pegboard_broken").mkdir(parents=True)
-    (broken / "pegboard_broken" / "__init__.py").write_text("import not_a_module\n")
-    (broken / "pyproject.toml").write_text(
-        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
-        '[project]\nname = "pegboard-broken"\nversion = "1.0"\n'
-        '[project.entry-points."pegboard.plugins"]\nbroken = "pegboard_broken:plugin"\n'
-    )
+    broken = broken_plugin(tmp_path / "pegboard-broken")
     failed = tools.pegboard("plugins", "install", str(broken), check=False)
     assert failed.returncode == 1
     assert "Rolled back: removed pegboard-broken." in failed.stderr
@@ -172,9 +177,14 @@ def test_a_failed_check_under_uv_tool_restores_the_receipt(tools: Tools, tmp_pat
     assert "broken" not in tools.pegboard("plugins", "list").stdout
 
 
-def test_a_plugin_survives_pipx_reinstall(tools: Tools, plugin: Path) -> None:
+def test_a_plugin_survives_pipx_reinstall(tools: Tools, plugin: Path, tmp_path: Path) -> None:
     pipx = str(tools.bin / "pipx")
     tools.run(pipx, "install", "--force", str(ROOT))
+    metadata = tools.root / "pipx-home" / "venvs" / "pegboard" / "pipx_metadata.json"
+    before = metadata.read_bytes()
+    failed = tools.pegboard("plugins", "install", str(broken_plugin(tmp_path / "b")), check=False)
+    assert "Rolled back: removed pegboard-broken." in failed.stderr
+    assert metadata.read_bytes() == before  # pipx does not list it as injected
     installed = tools.pegboard("plugins", "install", str(plugin))
     assert "Installed pegboard-hello 1.0: plugins hello" in installed.stdout
     assert "pegboard-hello" in tools.run(pipx, "list", "--include-injected").stdout

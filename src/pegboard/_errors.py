@@ -146,7 +146,25 @@ class HookFailedError(PegboardError):
 
 
 class PluginLoadError(PegboardError):
-    """A plugin could not be imported, constructed or started."""
+    """A plugin could not be imported, constructed or started.
+
+    ``details`` holds the plugin's own traceback(s), shown with ``--debug``: pegboard's
+    traceback of where it noticed the failure would not help anyone fix the plugin.
+    ``failed`` names the plugins when the error is about several (strict mode).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        plugin: str | None = None,
+        hint: str | None = None,
+        details: str | None = None,
+        failed: list[str] | None = None,
+    ):
+        super().__init__(message, plugin=plugin, hint=hint)
+        self.details = details
+        self.failed = failed or []
 
 
 class StateFileError(PegboardError):

@@ -60,6 +60,8 @@ def test_new_install_run_check_uninstall(pegboard: Venv, tmp_path: Path) -> None
     result = cli(pegboard, "plugins", "install", str(project))
     assert result.returncode == 0, result.stderr
     assert "Installed pegboard-tidy 0.1.0: plugins tidy" in result.stdout
+    # Learnt at install time: the next --help shows the command's own help, not the Summary.
+    assert "Greet someone (a command the tidy plugin adds" in cli(pegboard, "--help").stdout
     assert cli(pegboard, "tidy", "--name", "Ada").stdout == "Hello, Ada!\n"
     listed = json.loads(cli(pegboard, "plugins", "list", "--format", "json").stdout)
     assert "tidy" in [row["name"] for row in listed]

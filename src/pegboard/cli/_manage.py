@@ -101,7 +101,23 @@ def install(ctx: click.Context, /, specs: tuple[str, ...], force: bool, **chosen
     _record(identity.name, changes, specs)
     if not changes:
         click.echo("Nothing to do: the requirements are already installed.")
+    _learn(ctx, [name for change in changes for name in change.plugins])
     _report(changes)
+
+
+def _learn(ctx: click.Context, names: Sequence[str]) -> None:
+    """Learn the plugins just installed (in children), so the next ``--help`` shows their help.
+
+    The catalog is built afresh: the environment changed under this invocation.
+    """
+    if not names:
+        return
+    from pegboard.host.catalog import Catalog
+
+    host = host_of(ctx)
+    catalog = Catalog(host.identity, host.selection())
+    found = [catalog.record(name) for name in names]
+    catalog.learn(record for record in found if record is not None)
 
 
 def _record(host: str, changes: list[Installed], specs: Sequence[str]) -> None:

@@ -84,9 +84,13 @@ class ReportedError(click.ClickException):
     def show(self, file: IO[Any] | None = None) -> None:
         stream = file if file is not None else sys.stderr
         if self.debug:
-            import traceback
+            details = getattr(self.error, "details", None)
+            if details:  # the plugin's own traceback, where the plugin failed
+                click.echo(details.rstrip(), file=stream)
+            else:
+                import traceback
 
-            traceback.print_exception(self.error, file=stream)
+                traceback.print_exception(self.error, file=stream)
         # Messages quote plugins' own errors and names: keep them from driving the terminal.
         click.echo(f"Error: {printable_lines(self.error.message)}", file=stream)
         if self.hint:

@@ -178,11 +178,24 @@ def _reported(ctx: click.Context) -> Iterator[None]:
         yield
     except PegboardError as exc:
         prog = ctx.find_root().info_name
-        raise ReportedError(exc, debug=options(ctx).debug, prog=prog) from exc
+        debug = options(ctx).debug
+        if debug and isinstance(exc, PluginLoadError) and not exc.details:
+            exc.details = _plugin_tracebacks(ctx, exc.failed or [exc.plugin])
+        raise ReportedError(exc, debug=debug, prog=prog) from exc
     except KeyboardInterrupt:
         # Click would report Ctrl-C as a failure (1, "Aborted!"); shells expect 128 + SIGINT.
         click.echo("\nInterrupted.", err=True)
         raise click.exceptions.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+def _plugin_tracebacks(ctx: click.Context, names: Sequence[str | None]) -> str | None:
+    """Return the named plugins' own tracebacks, from imports in child interpreters."""
+    from pegboard.host.tracebacks import plugin_tracebacks
+
+    host = host_of(ctx)
+    catalog = host.pipeline_for(ctx).catalog
+    records = [r for r in map(catalog.record, filter(None, names)) if r is not None]
+    return plugin_tracebacks(host.identity, records) if records else None
 
 
 _HOSTED: dict[type[click.Group], type[HostGroup]] = {}
@@ -391,6 +404,8 @@ class Host:
             raise PluginLoadError(
                 f"{len(failures)} plugin(s) failed to load: {reasons}.",
                 hint=f"Strict mode is on; fix them, or run `{self.name} plugins disable {names}`.",
+                details="\n".join(f.traceback for f in failures if f.traceback) or None,
+                failed=[f.record.name for f in failures],
             )
 
 

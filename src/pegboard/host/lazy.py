@@ -186,6 +186,7 @@ class PluginGroup(click.Group):
                     f"Plugin {name!r} failed to load: {loaded.error}.",
                     plugin=name,
                     hint=f"Run `{ctx.find_root().info_name} plugins check {name}` for details.",
+                    details=loaded.traceback,
                 )
             command = loaded.command
         return _named(command, name) if command is not None else None
