@@ -42,7 +42,6 @@ PEGBOARD_WARM_PATH: Final = frozenset(
         "pegboard.host.host",
         "pegboard.host.jsonstore",  # the state file is read on every start, through it
         "pegboard.host.lazy",
-        "pegboard.host.observe",
         "pegboard.host.options",
         "pegboard.host.pipeline",  # the invocation's pipeline; loading is imported on first load
         "pegboard.host.state",
@@ -55,13 +54,10 @@ STDLIB_FOR_THE_MANIFEST: Final = frozenset(
 )
 """The manifest is JSON lines checked by a CRC; ``gc`` pauses collection while parsing."""
 
-ALLOWED_FOR_HELP: Final = (
-    PEGBOARD_WARM_PATH
-    | STDLIB_FOR_THE_MANIFEST
-    | {"copy"}  # host.observe wraps commands in copies (imported with the module today)
-)
+ALLOWED_FOR_HELP: Final = PEGBOARD_WARM_PATH | STDLIB_FOR_THE_MANIFEST
 
 ALLOWED_FOR_A_COMMAND: Final = ALLOWED_FOR_HELP | {
+    "copy",  # the plugin's command is mounted as a renamed copy
     "pegboard.hooks.lifecycle",
     "pegboard.host.capture",  # what the plugin prints while it is imported is captured
     "pegboard.host.loading",

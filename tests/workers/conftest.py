@@ -104,6 +104,13 @@ class _BadRepr:
 def bad_repr(payload):
     return [_BadRepr()]
 
+class _BadDict(dict):
+    def items(self):
+        raise RuntimeError("no items")
+
+def unconvertible(payload):
+    return _BadDict(a=1)
+
 def kill_the_zygote(payload):
     if os.getppid() == payload["runner"]:
         raise RuntimeError("not forked: refusing to kill the test run")

@@ -31,9 +31,9 @@ RunOne = Callable[..., Outcome]
         ("call_os_exit", {}, Status.EXITED, "it exited with status 7 before returning"),
         ("kill_self", {"signal": "SIGSEGV"}, Status.CRASHED, "killed by SIGSEGV"),
         ("kill_self", {"signal": "SIGKILL"}, Status.CRASHED, "killed by SIGKILL"),
-        ("hang", {}, Status.TIMEOUT, "it did not finish within 1.5 s"),
-        ("swallow_interrupts", {}, Status.TIMEOUT, "it did not finish within 1.5 s"),
-        ("swallow_cancellation", {}, Status.TIMEOUT, "it did not finish within 1.5 s"),
+        ("hang", {}, Status.TIMEOUT, "it did not finish within 3 s"),
+        ("swallow_interrupts", {}, Status.TIMEOUT, "it did not finish within 3 s"),
+        ("swallow_cancellation", {}, Status.TIMEOUT, "it did not finish within 3 s"),
     ],
 )
 def test_each_ending_gives_one_outcome_and_spares_the_others(
@@ -49,7 +49,7 @@ def test_each_ending_gives_one_outcome_and_spares_the_others(
         Job("hostile", f"{jobs_module}:{function}", payload),
         Job("after", f"{jobs_module}:double", {"x": 2}),
     ]
-    before, hostile, after = runner(jobs, timeout=1.5, workers=3)
+    before, hostile, after = runner(jobs, timeout=3, workers=3)
     assert (hostile.key, hostile.status) == ("hostile", status)
     if error is None:
         assert (hostile.value, hostile.error) == (42, None)
@@ -144,6 +144,17 @@ def test_values_json_cannot_encode_arrive_json_safe(run_one: RunOne) -> None:
 def test_a_value_whose_repr_fails_is_still_reported(run_one: RunOne) -> None:
     outcome = run_one("bad_repr")
     assert outcome.value == ["<_BadRepr object (repr failed)>"]
+
+
+def test_a_value_that_cannot_be_converted_is_the_jobs_error(run_one: RunOne) -> None:
+    outcome = run_one("unconvertible")
+    assert (outcome.status, outcome.error) == (Status.RAISED, "it raised RuntimeError: no items")
+
+
+def test_a_payload_json_cannot_take_is_the_callers_error(jobs_module: str) -> None:
+    job = Job("k", f"{jobs_module}:double", {"x": object()})
+    with pytest.raises(TypeError):
+        run_jobs([job], timeout=20)
 
 
 def test_outcomes_keep_the_order_of_jobs_and_progress_counts_them(

@@ -8,7 +8,6 @@ entry-point group ``<name>.plugins``, the environment variables ``<NAME>_NO_PLUG
 from __future__ import annotations
 
 import contextlib
-import copy
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -23,7 +22,6 @@ from pegboard.host.catalog import Catalog
 from pegboard.host.config import HostIdentity, Selection
 from pegboard.host.exit import ExitCode, ReportedError
 from pegboard.host.lazy import LazyBuiltin, PluginGroup
-from pegboard.host.observe import execution_hooks, observe
 from pegboard.host.options import (
     apply_environment,
     chosen_options,
@@ -154,8 +152,17 @@ class HostGroup(PluginGroup):
                 return name, command, rest  # management commands never need plugins
             if options(ctx).strict:
                 self.host.require_all_plugins(ctx)
-            hooks = execution_hooks(self.host.pipeline_for(ctx))
-            return name, observe(command, (name,), hooks) if hooks else command, rest
+            pipeline = self.host.pipeline_for(ctx)
+            catalog = pipeline.catalog
+            # Unlearnt plugins are learnt first (in children): no observer is skipped, and
+            # none is imported here only to find out.
+            catalog.learn(catalog.unlearnt())
+            observers = catalog.observers()
+            if not observers:
+                return name, command, rest  # the common case: nothing more to import
+            from pegboard.host.observe import ExecutionHooks, observe
+
+            return name, observe(command, (name,), ExecutionHooks(pipeline, observers)), rest
 
 
 def _render(error: BaseException) -> int:
@@ -314,6 +321,8 @@ class Host:
             app = typer_root(app)
         if not isinstance(app, click.Group):
             raise TypeError(f"expected a click.Group or a typer.Typer app, got {app!r}")
+        import copy
+
         adopted = copy.copy(app)
         adopted.__class__ = _hosted_class(type(app))
         assert isinstance(adopted, HostGroup)

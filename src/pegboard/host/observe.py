@@ -69,18 +69,6 @@ class ExecutionHooks:
         )
 
 
-def execution_hooks(pipeline: Pipeline) -> ExecutionHooks | None:
-    """Return the invocation's hooks, or None when no selected plugin observes commands.
-
-    Plugins not learnt yet are learnt first (in child interpreters), so no observer is
-    skipped and none is imported here only to find out.
-    """
-    catalog = pipeline.catalog
-    catalog.learn(catalog.unlearnt())
-    observers = catalog.observers()
-    return ExecutionHooks(pipeline, observers) if observers else None
-
-
 def observe(command: Any, path: Path, hooks: ExecutionHooks) -> Any:
     """Return a copy of ``command`` (a Click or Typer command) that fires ``hooks``.
 

@@ -53,14 +53,13 @@ def run_job(function: str, payload: Any, result: str) -> None:
     started = time.perf_counter()
     report: dict[str, Any]
     try:
-        value = pkgutil.resolve_name(function)(payload)
+        # Converting is part of the job: a value whose conversion fails is the job's error.
+        report = {"status": Status.OK, "value": json_safe(pkgutil.resolve_name(function)(payload))}
     except SystemExit as stop:
         report = {"status": Status.EXITED, "error": f"it called sys.exit({safe_repr(stop.code)})"}
     except BaseException as error:  # every failure of the job is its outcome, not ours
         _print_traceback()
         report = {"status": Status.RAISED, "error": f"it raised {_describe(error)}"}
-    else:
-        report = {"status": Status.OK, "value": json_safe(value)}
     report["seconds"] = time.perf_counter() - started
     write_report(result, report)
 

@@ -145,15 +145,16 @@ class Forked:
             "output": f"{stem}.out",
             "timeout": timeout,
         }
+        line = json.dumps(command).encode() + b"\n"  # a payload JSON cannot take is the caller's
         started = time.monotonic()
         reply: dict[str, Any] | None = None
         try:
-            self._send(command)
+            self._send(line)
             started_reply = self._read(_MARGIN)
             if started_reply is not None:
                 self._pid = int(started_reply["pid"])
                 reply = self._read(timeout + _MARGIN)
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError):  # a broken pipe or a garbled reply
             reply = None
         elapsed = time.monotonic() - started
         if reply is None:
@@ -193,9 +194,9 @@ class Forked:
             kill_group(self._zygote.pid)
             self._zygote.wait()
 
-    def _send(self, message: dict[str, Any]) -> None:
+    def _send(self, line: bytes) -> None:
         assert self._zygote.stdin is not None
-        self._zygote.stdin.write(json.dumps(message).encode() + b"\n")
+        self._zygote.stdin.write(line)
         self._zygote.stdin.flush()
 
     def _read(self, timeout: float) -> dict[str, Any] | None:
