@@ -9,6 +9,8 @@ assert.
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -340,3 +342,62 @@ def test_base_exceptions_from_hooks_never_reach_the_host(
     result = CliRunner().invoke(host.cli, ["status"])
     assert (result.exit_code, result.exception) == (0, None), result.output
     assert "all good" in result.output
+
+
+HANGS_BEFORE = """
+import threading
+import pegboard
+
+class Hangs:
+    @pegboard.hookimpl
+    def pre_execute(self, name, args, kwargs):
+        threading.Event().wait()
+
+plugin = Hangs()
+"""
+
+HOST_SCRIPT = """
+import click
+from pegboard.host.host import Host
+
+host = Host("stall", version="1.0")
+
+@host.cli.command()
+def status():
+    '''Show the status.'''
+    click.echo("status ran")
+
+host.main()
+"""
+
+
+def test_a_hung_pre_execute_is_abandoned_after_its_default_bound(
+    site: SiteDir, tmp_path: Path
+) -> None:
+    # Costs the default bound of pre_execute (10 s) once: proof that a host, not only a
+    # registry, reports the plugin, runs the command and exits.
+    site.add(
+        "stall-hangs",
+        entry_points={"stall.plugins": {"hangs": "stall_hangs:plugin"}},
+        modules={"stall_hangs": HANGS_BEFORE},
+    )
+    events = tmp_path / "events.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-c", HOST_SCRIPT, "status"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(site.path), *sys.path]),
+            "STALL_TELEMETRY_FILE": str(events),
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "status ran\n"
+    failed = [
+        e for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "hook_failed"
+    ]
+    assert [(e["hook"], e["plugin"]) for e in failed] == [("pre_execute", "hangs")]
+    assert failed[0]["error"].startswith("TimeoutError('no result within 10.0 s")

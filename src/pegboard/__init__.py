@@ -30,9 +30,9 @@ if TYPE_CHECKING:
         StateFileError,
     )
     from pegboard.hooks.context import StartupContext
-    from pegboard.hooks.dispatch import HookOutcome
     from pegboard.hooks.groups import command_group
     from pegboard.hooks.lifecycle import TRANSITIONS, PluginState
+    from pegboard.hooks.outcome import HookOutcome
     from pegboard.hooks.registry import Registry
     from pegboard.hooks.specs import POST_EXECUTE, PRE_EXECUTE, CoreSpec, hookimpl, hookspec
     from pegboard.hooks.telemetry import JsonLinesSink, MemorySink, NullSink, Telemetry
@@ -89,7 +89,7 @@ _HOMES: Final = {
     "HookCallError": "pegboard._errors",  # deprecated: warns, gives HookFailedError
     "HookFailedError": "pegboard._errors",
     "HookNotFoundError": "pegboard._errors",
-    "HookOutcome": "pegboard.hooks.dispatch",
+    "HookOutcome": "pegboard.hooks.outcome",
     "Host": "pegboard.host.host",
     "aload_entrypoints": "pegboard.host.library",
     "load_entrypoints": "pegboard.host.library",

@@ -18,8 +18,9 @@ There is one core, :func:`call_full`, and three ways to drive it:
 
 * ``await call_full(...)`` from async code (the registry's ``call_hook``);
 * :func:`call_in_thread` from sync code: the core runs on a private event loop in a daemon
-  thread while the caller waits at most twice the timeout, so neither a plugin that blocks the
-  loop nor one whose ``asyncio.to_thread`` hangs can keep the call, or the process, from ending;
+  thread while the caller waits at most one timeout longer than the implementations may take,
+  so neither a plugin that blocks the loop nor one whose ``asyncio.to_thread`` hangs can keep
+  the call, or the process, from ending;
 * the common case (no wrappers, no async implementations) needs no event loop at all:
   :func:`call_plain`, the hot path whose cost is budgeted against bare pluggy, and
   :func:`call_plain_bounded`, the same loop with each implementation bounded in a worker thread.
@@ -28,13 +29,15 @@ There is one core, :func:`call_full`, and three ways to drive it:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Generator, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
 
 import pluggy
 
 from pegboard._errors import HookFailedError
+from pegboard.hooks.outcome import HookOutcome
+from pegboard.hooks.wrappers import Teardown, enter_wrapper
 
 if TYPE_CHECKING:
     import asyncio
@@ -44,22 +47,6 @@ PlainImpl = tuple[str, Callable[..., Any], tuple[str, ...]]
 
 Failure = tuple[str, BaseException]
 """(plugin name, what its implementation raised)."""
-
-
-@dataclass(frozen=True, slots=True)
-class HookOutcome:
-    """What one plugin's implementation of a hook produced."""
-
-    plugin: str
-    result: Any = None
-    error: BaseException | None = None
-    duration: float = 0.0
-    """Seconds from the call (or the task's start) to its result."""
-
-    @property
-    def ok(self) -> bool:
-        """Whether the implementation returned without raising or timing out."""
-        return self.error is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,10 +207,10 @@ async def call_full(
     import asyncio
 
     progress = progress if progress is not None else Progress()
-    teardowns: list[_Teardown] = []
+    teardowns: list[Teardown] = []
     wrapper_failures: list[HookOutcome] = []
     for impl in hook.wrappers:
-        entered = _enter_wrapper(impl, kwargs)
+        entered = enter_wrapper(impl, kwargs)
         if isinstance(entered, HookOutcome):
             wrapper_failures.append(entered)
         else:
@@ -456,51 +443,6 @@ class _Slot:
 
 def _timed_out(timeout: float) -> TimeoutError:
     return TimeoutError(f"no result within {timeout} s; abandoned")
-
-
-_Teardown = Callable[[Any], tuple[Any, HookOutcome | None]]
-
-
-def _enter_wrapper(impl: pluggy.HookImpl, kwargs: Mapping[str, Any]) -> _Teardown | HookOutcome:
-    """Run a wrapper up to its ``yield``; return the function that finishes it.
-
-    The returned function takes the inner value and returns (the value the wrapper leaves,
-    an outcome if the wrapper failed). When the wrapper fails before yielding, the failed
-    outcome is returned instead and the wrapper is left out of the call.
-    """
-    start = time.perf_counter()
-
-    def failed(exc: BaseException) -> HookOutcome:
-        if isinstance(exc, KeyboardInterrupt):
-            raise exc
-        return HookOutcome(impl.plugin_name, None, exc, time.perf_counter() - start)
-
-    try:
-        generator = cast(
-            Generator[Any, Any, Any], impl.function(*[kwargs[name] for name in impl.argnames])
-        )
-        next(generator)
-    except BaseException as exc:  # the plugin boundary: see the module docstring
-        return failed(exc)
-
-    def finish(value: Any) -> tuple[Any, HookOutcome | None]:
-        old_style = pluggy.Result(value, None) if impl.hookwrapper else None
-        try:
-            generator.send(old_style if old_style is not None else value)
-        except StopIteration as stop:
-            if old_style is None:
-                return stop.value, None
-            try:
-                # An old-style wrapper may have set an exception with force_exception().
-                return old_style.get_result(), None
-            except BaseException as exc:  # the plugin boundary
-                return value, failed(exc)
-        except BaseException as exc:  # the plugin boundary
-            return value, failed(exc)
-        generator.close()
-        return value, failed(RuntimeError("hook wrapper yielded more than once"))
-
-    return finish
 
 
 def error_to_raise(hook: str, failures: Sequence[Failure]) -> BaseException | None:
