@@ -497,3 +497,19 @@ def test_a_distribution_is_reinstalled_from_where_it_came(
     direct_url: str | None, expected: tuple[str, ...]
 ) -> None:
     assert _source("x", "1.0", direct_url) == expected
+
+
+def test_installing_never_runs_code_from_the_working_folder(
+    venv: Venv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snapshots and pip run without the working folder on ``sys.path``."""
+    mark = tmp_path / "working-folder-code-ran"
+    here = tmp_path / "work"
+    here.mkdir()
+    for module in ("json", "hashlib", "re"):
+        (here / f"{module}.py").write_text(f"open({str(mark)!r}, 'w').close()\n")
+    wheel = make_wheel(tmp_path, "acme-good")
+    monkeypatch.chdir(here)
+    result = installer(venv).install([str(wheel)], verify=lambda name: None)
+    assert [change.distribution for change in result] == ["acme-good"]
+    assert not mark.exists()

@@ -102,6 +102,34 @@ def test_a_disabled_plugin_is_never_imported(
     assert not mark.exists()
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("plugins", "check"),
+        ("plugins", "info", "off"),
+        ("plugins", "list", "--all", "--timings"),
+    ],
+)
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_a_plugin_switched_off_for_the_run_is_never_imported(
+    site: SiteDir,
+    invoke: Invoke,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    how: str,
+) -> None:
+    mark = marked(site, "off", tmp_path)
+    add_command_plugin(site, "on")
+    if how == "flag":
+        args = ("--disable-plugin", "off", *args)
+    else:
+        monkeypatch.setenv("ACMETEST_DISABLE_PLUGINS", "off")
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert not mark.exists()
+
+
 def test_a_disabled_plugin_is_checked_when_named(
     site: SiteDir, invoke: Invoke, tmp_path: Path
 ) -> None:

@@ -36,9 +36,9 @@ def check(ctx: click.Context, name: str | None, timeout: float, output_format: s
     """
     host = host_of(ctx)
     if name is None:
-        # The state file, not the invocation's selection: --no-plugins must not check (and
-        # so import) plugins the user disabled.
-        disabled = user_states(ctx).disabled()
+        # The state file and the run's --disable-plugin, not the whole selection:
+        # --no-plugins must not check (and so import) plugins the user disabled.
+        disabled = user_states(ctx).disabled() | options(ctx).disabled
         names = [r.name for r in catalog_of(ctx).records() if r.usable and r.name not in disabled]
     else:
         names = [name]

@@ -141,7 +141,7 @@ def list_plugins(
     imported here: enabled plugins not learnt yet are learnt in child interpreters, and
     --timings measures in children too. With --quiet, print names only.
     """
-    disabled = user_states(ctx).disabled()
+    disabled = user_states(ctx).disabled() | options(ctx).disabled  # stored, or for this run
     catalog = catalog_of(ctx)
     catalog.learn(catalog.unlearnt(), timeout=timeout)  # in children: states as known now
     pairs = [(record, plugin_row(record, disabled)) for record in catalog.records()]
@@ -197,7 +197,7 @@ def info(
     Facts come from the manifest; the import time is measured in a child process, so the
     plugin is never imported into this one.
     """
-    disabled = user_states(ctx).disabled()
+    disabled = user_states(ctx).disabled() | options(ctx).disabled  # stored, or for this run
     catalog = catalog_of(ctx)
     record = find_record(ctx, name)
     if record in catalog.unlearnt():  # a disabled plugin is never imported, not even in a child

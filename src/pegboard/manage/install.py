@@ -54,9 +54,6 @@ _INSTALL_HINT: Final = (
 
 _SNAPSHOT: Final = r"""
 import hashlib, importlib.metadata, json, os, re, sys
-# The host does not run from the current folder, so this view of it must not either.
-if sys.path and sys.path[0] == "":
-    del sys.path[0]
 rows = []
 for dist in importlib.metadata.distributions():
     name = dist.metadata["Name"]
@@ -564,7 +561,8 @@ class Installer:
 
     def _snapshot(self) -> dict[str, _Dist]:
         """Return the target's distributions by canonical name; the first on sys.path wins."""
-        command = [self.python, "-c", _SNAPSHOT, self.group]
+        # -P: the working folder is not on sys.path, so a json.py there is never run.
+        command = [self.python, "-P", "-c", _SNAPSHOT, self.group]
         try:
             finished = subprocess.run(command, capture_output=True, text=True, check=False)
             if finished.returncode != 0:

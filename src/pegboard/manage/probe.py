@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import pkgutil
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -83,7 +82,7 @@ def check_plugins(
         found.setdefault(record.name, []).append(record)
     reports = [_without_code(name, found) for name in names]
     to_load = [(report, found[report.name]) for report in reports if report.verdict == "ok"]
-    host_data = _host_payload(host)
+    host_data = host.to_payload()
     jobs = [
         Job(
             report.name,
@@ -152,17 +151,6 @@ def _merge(report: CheckReport, outcome: Outcome, timeout: float) -> None:
     report.output += outcome.output
 
 
-def _host_payload(host: HostIdentity) -> dict[str, Any]:
-    return {
-        "name": host.name,
-        "version": host.version,
-        "api_version": host.api_version,
-        "distribution": host.distribution,
-        "hookspecs": [f"{s.__module__}:{s.__qualname__}" for s in host.hookspecs],
-        "reserved": sorted(host.reserved),
-    }
-
-
 def _spec_modules(host: HostIdentity) -> list[str]:
     """Return the modules of the host's hook specifications (a script's cannot be shared)."""
     return sorted({spec.__module__ for spec in host.hookspecs} - {"__main__"})
@@ -174,12 +162,11 @@ def check_job(payload: Mapping[str, Any]) -> dict[str, Any]:
     from pegboard.hooks.registry import Registry
     from pegboard.host.loading import load_plugins
 
-    spec = payload["host"]
+    host = HostIdentity.from_payload(payload["host"])
     record = PluginRecord.from_row(payload["record"])
     report = CheckReport(record.name)
-    hookspecs = tuple(pkgutil.resolve_name(name) for name in spec["hookspecs"])
-    registry = Registry(hookspecs=hookspecs)
-    (loaded,) = load_plugins(registry, [record], api_version=spec["api_version"])
+    registry = Registry(hookspecs=host.hookspecs)
+    (loaded,) = load_plugins(registry, [record], api_version=host.api_version)
     report.kind, report.import_seconds = loaded.kind, loaded.seconds
     report.output, report.traceback = loaded.output, loaded.traceback
     if loaded.output:

@@ -108,7 +108,8 @@ class EnvironmentTool(Tool):
         if self.uv is not None:
             return [self.uv, "pip", action, "--python", self.python, *self._quiet]
         extra = ["--yes"] if action == "uninstall" else []
-        return [self.python, "-m", "pip", action, *extra, *self._quiet]
+        # -P: pip does not run with the working folder on sys.path (a json.py there).
+        return [self.python, "-P", "-m", "pip", action, *extra, *self._quiet]
 
     def install(self, specs: Sequence[str], options: InstallOptions) -> list[list[str]]:
         flags = options.uv_flags() if self.uv else options.pip_flags()
