@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -316,3 +318,48 @@ def test_plugin_output_never_corrupts_machine_readable_output(pipehost: Pipehost
     assert json.loads(doctor.stdout)["host"]["name"] == "pipehost"
     listed = pipehost("plugins", "list", "--format", "json")
     assert {row["name"] for row in json.loads(listed.stdout)} == {"good", "noisy"}
+
+
+@pytest.mark.parametrize("where", ["startup", "shutdown"])
+def test_ctrl_c_while_plugins_start_or_stop_exits_130(
+    pipehost: Pipehost, tmp_path: Path, where: str
+) -> None:
+    """The user's Ctrl-C while a plugin starts or stops ends the host with 130, quietly."""
+    ready = tmp_path / "ready"
+    pipehost.site.add(
+        "pipe-slow",
+        entry_points={GROUP: {"slow": "pipe_slow:plugin"}},
+        modules={
+            "pipe_slow": f"""
+            import pathlib, time, pegboard
+
+            class Plugin:
+                def {where}(self, *args):
+                    pathlib.Path({str(ready)!r}).touch()
+                    time.sleep(30)
+
+                @pegboard.hookimpl
+                def pre_execute(self, name, args, kwargs):
+                    pass
+
+            plugin = Plugin()
+            """
+        },
+    )
+    assert pipehost("plugins", "list").returncode == 0  # learnt: it observes commands
+    process = subprocess.Popen(
+        [sys.executable, str(pipehost.script), "good"],
+        env=pipehost.env,
+        cwd=pipehost.work,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, (stdout, stderr)
+    assert "Aborted" not in stderr
+    assert "Traceback" not in stderr
