@@ -145,7 +145,7 @@ def test_a_plugin_survives_uv_tool_upgrade_and_comes_back_after_reinstall(
     uv = str(tools.bin / "uv")
     tools.run(uv, "tool", "install", "--force", str(ROOT))
     installed = tools.pegboard("plugins", "install", str(plugin))
-    assert "Installed pegboard-hello 1.0: plugins hello" in installed.stdout
+    assert "Installed pegboard-hello 1.0: plugin hello" in installed.stdout
     assert with_names(tools) == ["pegboard-hello"]  # in uv's own record: a --with
     assert tools.pegboard("hello").stdout == "hello from the plugin\n"
 
@@ -186,7 +186,7 @@ def test_a_plugin_survives_pipx_reinstall(tools: Tools, plugin: Path, tmp_path: 
     assert "Rolled back: removed pegboard-broken." in failed.stderr
     assert metadata.read_bytes() == before  # pipx does not list it as injected
     installed = tools.pegboard("plugins", "install", str(plugin))
-    assert "Installed pegboard-hello 1.0: plugins hello" in installed.stdout
+    assert "Installed pegboard-hello 1.0: plugin hello" in installed.stdout
     assert "pegboard-hello" in tools.run(pipx, "list", "--include-injected").stdout
     tools.run(pipx, "reinstall", "pegboard")
     assert tools.pegboard("hello").stdout == "hello from the plugin\n"

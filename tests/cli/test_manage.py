@@ -59,7 +59,7 @@ def test_new_install_run_check_uninstall(pegboard: Venv, tmp_path: Path) -> None
 
     result = cli(pegboard, "plugins", "install", str(project))
     assert result.returncode == 0, result.stderr
-    assert "Installed pegboard-tidy 0.1.0: plugins tidy" in result.stdout
+    assert "Installed pegboard-tidy 0.1.0: plugin tidy" in result.stdout
     # Learnt at install time: the next --help shows the command's own help, not the Summary.
     assert "Greet someone (a command the tidy plugin adds" in cli(pegboard, "--help").stdout
     assert cli(pegboard, "tidy", "--name", "Ada").stdout == "Hello, Ada!\n"
@@ -147,7 +147,7 @@ def test_a_venv_recreated_at_the_same_path_is_told_and_synced(
 
     synced = cli(recreated, "plugins", "sync")
     assert synced.returncode == 0, synced.stderr
-    assert "Installed tidyplug 1.0: plugins tidyplug" in synced.stdout
+    assert "Installed tidyplug 1.0: plugin tidyplug" in synced.stdout
     assert cli(recreated, "tidyplug").stdout == "tidy\n"
     assert "Nothing to do" in cli(recreated, "plugins", "sync").stdout
     assert "Note:" not in cli(recreated, "plugins", "list").stderr

@@ -132,7 +132,8 @@ def _record(host: str, changes: list[Installed], specs: Sequence[str]) -> None:
 def _report(changes: list[Installed]) -> None:
     for change in changes:
         was = f" (was {change.previous_version})" if change.previous_version else ""
-        provides = f": plugins {', '.join(change.plugins)}" if change.plugins else ""
+        word = "plugin" if len(change.plugins) == 1 else "plugins"
+        provides = f": {word} {', '.join(change.plugins)}" if change.plugins else ""
         click.echo(f"Installed {change.distribution} {change.version}{was}{provides}")
 
 
