@@ -25,11 +25,15 @@ LIMIT: Final = 64 * 1024
 """Characters of captured output kept; the rest is cut (a plugin may print without end)."""
 
 
-class _Switch(io.TextIOBase):
-    """A text stream that writes to ``capture`` until :meth:`release`, then to ``after``."""
+class _Switch:
+    """A text stream that writes to ``capture`` until :meth:`release`, then to ``after``.
+
+    A plain object rather than an :class:`io.TextIOBase`: an I/O base class closes (and so
+    flushes) itself when it is collected, which would write to ``after`` long after the
+    plugin kept it, when ``after`` may be closed already.
+    """
 
     def __init__(self, capture: io.StringIO, after: TextIO) -> None:
-        super().__init__()
         self._capture: io.StringIO | None = capture
         self._after = after
 
@@ -47,14 +51,8 @@ class _Switch(io.TextIOBase):
     def isatty(self) -> bool:
         return self._capture is None and self._after.isatty()
 
-    def fileno(self) -> int:
-        return self._after.fileno()
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return getattr(self._after, "encoding", "utf-8") or "utf-8"
-
     def __getattr__(self, name: str) -> Any:
+        # fileno, encoding, buffer, ...: whatever else a stream offers is the original's.
         return getattr(self._after, name)
 
 
