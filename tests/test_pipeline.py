@@ -87,8 +87,11 @@ class Pipehost:
         self.log = tmp_path / "plugin.log"
         self.work = tmp_path / "work"
         self.work.mkdir()
+        # Bytecode is written, as a user's interpreter does: it changes the folders whose
+        # stamps say that something was installed, which must not undo what was learnt.
+        inherited = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         self.env = {
-            **os.environ,
+            **inherited,
             "PYTHONPATH": str(site.path),
             "PIPE_LOG": str(self.log),
             "XDG_CACHE_HOME": str(tmp_path / "cache"),

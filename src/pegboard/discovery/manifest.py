@@ -289,7 +289,8 @@ class Manifest:
 
         Records of unchanged metadata folders are taken from the older file's record lines,
         with what was learnt about them; those of new or replaced folders are read again,
-        learnt from scratch. A plugin that had failed is learnt again after any change.
+        learnt from scratch. A plugin that had failed is learnt again when a distribution was
+        added, removed or replaced.
         """
         from pegboard.discovery.entrypoints import canonical_name, combine
 
@@ -299,8 +300,8 @@ class Manifest:
             _prune(os.path.dirname(self.path), keep=self.path)
         kept: dict[str, list[PluginRecord]] = {}
         for record, info in old_pairs:
-            raw = record.unrefused()
-            kept.setdefault(info, []).append(raw.forget() if raw.kind in _RETRY else raw)
+            kept.setdefault(info, []).append(record.unrefused())
+        before = {_join(entry, folder) for entry, old in old_sections.items() for folder in old}
         sections: dict[str, dict[str, list[Any]]] = {}
         found = []
         old_stamps = {stamp[0]: stamp for stamp in previous_stamps if isinstance(stamp, list)}
@@ -321,6 +322,10 @@ class Manifest:
                     records = [PluginRecord.from_row(row) for row in rows or ()]
                 kept[info] = records
                 found.append((canonical_name(folder), info, records))
+        if {info for _, info, _ in found} != before or any(
+            value[4] is not None for section in sections.values() for value in section.values()
+        ):
+            _retry_failed(kept.values())
         pairs = combine(found, self.scanner.reserved)
         listed = {info for _, info in pairs}
         for entry, section in sections.items():
@@ -468,7 +473,17 @@ class Manifest:
 
 
 _RETRY: Final = frozenset({"failed"})
-"""Learnt kinds dropped by any rescan: whatever changed the path may have fixed the plugin."""
+"""Learnt kinds dropped when distributions change: an install may have fixed the plugin."""
+
+
+def _retry_failed(groups: Iterable[list[PluginRecord]]) -> None:
+    """Forget what was learnt about failed plugins, so they are learnt again.
+
+    Called when a distribution came, went or was replaced, which may have fixed them; other
+    changes to a folder (bytecode written next to a module) fix nothing.
+    """
+    for records in groups:
+        records[:] = [r.forget() if r.kind in _RETRY else r for r in records]
 
 
 def _dumps(value: object) -> bytes:
