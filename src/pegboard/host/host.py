@@ -196,7 +196,9 @@ class HostGroup(PluginGroup):
                 return name, command, rest  # the common case: nothing more to import
             from pegboard.host.observe import ExecutionHooks, observe
 
-            return name, observe(command, (name,), ExecutionHooks(pipeline, observers)), rest
+            opts = options(ctx)
+            hooks = ExecutionHooks(pipeline, observers, quiet=opts.quiet, debug=opts.debug)
+            return name, observe(command, (name,), hooks), rest
 
 
 def _render(error: BaseException) -> int:
