@@ -91,7 +91,7 @@ class PluginGroup(click.Group):
         return set(self.commands) | set(self.lazy_builtins)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(self.builtin_names() | set(self._plugin_help(ctx)))
+        return sorted(self.builtin_names() | set(self.plugin_help(ctx)))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Write built-in and plugin commands as two sections, from cached help only."""
@@ -105,7 +105,7 @@ class PluginGroup(click.Group):
         if builtin_rows:
             with formatter.section("Commands"):
                 formatter.write_dl(sorted(builtin_rows))
-        plugin_rows = sorted(self._plugin_help(ctx).items())
+        plugin_rows = sorted(self.plugin_help(ctx).items())
         if plugin_rows:
             with formatter.section("Plugin commands"):
                 _write_rows(formatter, plugin_rows)
@@ -116,7 +116,7 @@ class PluginGroup(click.Group):
 
         rows = {name: _short_help(command) for name, command in self.commands.items()}
         rows |= {name: text for name, (_, text) in self.lazy_builtins.items()}
-        rows |= {name: text for name, text in self._plugin_help(ctx).items() if name not in rows}
+        rows |= {name: text for name, text in self.plugin_help(ctx).items() if name not in rows}
         items = [
             CompletionItem(name, help=printable(text))  # shown by zsh and fish
             for name, text in sorted(rows.items())
@@ -124,7 +124,8 @@ class PluginGroup(click.Group):
         ]
         return items + click.Command.shell_complete(self, ctx, incomplete)
 
-    def _plugin_help(self, ctx: click.Context) -> dict[str, str]:
+    def plugin_help(self, ctx: click.Context) -> dict[str, str]:
+        """Return each plugin command's (and plugin group's) one-line help, from the manifest."""
         catalog = self.pipeline_for(ctx).catalog
         builtins = self.builtin_names()
         found = {n: h for n, h in catalog.command_help().items() if n not in builtins}
