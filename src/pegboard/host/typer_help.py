@@ -58,7 +58,7 @@ def _commands(root: TyperRoot, ctx: click.Context, markup_mode: str) -> dict[str
     if isinstance(root, PluginGroup):
         for name, (_, text) in root.lazy_builtins.items():
             commands[name] = row(name, text)
-        for name, text in sorted(root.plugin_help(ctx).items()):
+        for name, text in sorted(root._plugin_help(ctx).items()):
             commands[name] = row(printable(name), text, PLUGIN_PANEL)
     return commands
 
