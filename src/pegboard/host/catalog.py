@@ -156,14 +156,7 @@ class Catalog:
             record = self.record(name)
             if record is None or not record.learnt or record.failure == failure:
                 continue
-            updates[name] = record.learn(
-                help=record.help,
-                hooks=record.hooks or (),
-                kind=record.kind or "failed",
-                groups=record.groups,
-                import_seconds=record.import_seconds,
-                failure=failure,
-            )
+            updates[name] = record.with_failure(failure)
         if updates:
             self.manifest.learn(updates)
             self._selected = None
