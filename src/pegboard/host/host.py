@@ -196,7 +196,9 @@ class HostGroup(PluginGroup):
                 return name, command, rest  # the common case: nothing more to import
             from pegboard.host.observe import ExecutionHooks, observe
 
-            return name, observe(command, (name,), ExecutionHooks(pipeline, observers)), rest
+            opts = options(ctx)
+            hooks = ExecutionHooks(pipeline, observers, quiet=opts.quiet, debug=opts.debug)
+            return name, observe(command, (name,), hooks), rest
 
 
 def _render(error: BaseException) -> int:
@@ -416,9 +418,8 @@ class Host:
 
         Only after the manifest was rebuilt: on a warm start nothing can have changed.
         """
-        opts = options(ctx)
         manifest = catalog.loaded_manifest
-        if opts.quiet or opts.format != "text" or manifest is None or not manifest.rebuilt:
+        if not options(ctx).for_people or manifest is None or not manifest.rebuilt:
             return
         from pegboard.host.pluginset import canonical, missing_notice
 
