@@ -418,9 +418,8 @@ class Host:
 
         Only after the manifest was rebuilt: on a warm start nothing can have changed.
         """
-        opts = options(ctx)
         manifest = catalog.loaded_manifest
-        if opts.quiet or opts.format != "text" or manifest is None or not manifest.rebuilt:
+        if not options(ctx).for_people or manifest is None or not manifest.rebuilt:
             return
         from pegboard.host.pluginset import canonical, missing_notice
 
