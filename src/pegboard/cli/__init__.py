@@ -17,7 +17,14 @@ host = Host(
     api_version=PLUGIN_API_VERSION,
     help="pegboard: plugins for Python command-line applications.",
 )
-cli = host.cli
+
+
+def __getattr__(name: str) -> Any:
+    # ``cli`` (the root group) is built on first use: running one plugin command never
+    # needs it (see pegboard.host.fastpath).
+    if name == "cli":
+        return host.cli
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(args: list[str] | None = None) -> Any:

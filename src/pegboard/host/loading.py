@@ -20,7 +20,6 @@ import click
 
 from pegboard._errors import PegboardError
 from pegboard._log import get_logger
-from pegboard.hooks.lifecycle import PluginState
 from pegboard.hooks.names import PROJECT, SHUTDOWN, STARTUP
 from pegboard.host.capture import capture
 
@@ -147,6 +146,9 @@ def import_into(registry: Registry, record: PluginRecord, *, api_version: str) -
     """Import ``record`` and register it in ``registry`` (not started); never raise."""
     from pegboard import di
     from pegboard.hooks.groups import replay
+
+    # Imported with the registry: a command-only plugin is loaded without either.
+    from pegboard.hooks.lifecycle import PluginState
     from pegboard.hooks.registry import Registry
 
     try:
@@ -176,6 +178,8 @@ def known_failure(registry: Registry, record: PluginRecord) -> LoadedPlugin | No
     exiting or hanging its interpreter, and a rebuilt manifest (after any install) is what
     gives it another try.
     """
+    from pegboard.hooks.lifecycle import PluginState
+
     if record.kind not in KNOWN_TO_FAIL:
         return None
     loaded = LoadedPlugin(record)
@@ -195,6 +199,8 @@ def start(
     timeout: float | None = DEFAULT_STARTUP_TIMEOUT,
 ) -> None:
     """Call ``startup`` of the plugins among ``loaded`` that registered, and only theirs."""
+    from pegboard.hooks.lifecycle import PluginState
+
     names = {item.record.name for item in loaded if item.error is None}
     if not names:
         return
@@ -243,6 +249,8 @@ def _call_lifecycle(
 
 
 def _register(registry: Registry, loaded: LoadedPlugin) -> None:
+    from pegboard.hooks.lifecycle import PluginState
+
     record = loaded.record
     plugin_version = getattr(loaded.plugin, "version", None)
     metadata = {
@@ -271,6 +279,8 @@ def _register(registry: Registry, loaded: LoadedPlugin) -> None:
 
 def fail(registry: Registry, name: str, reason: str, detail: str | None) -> None:
     """Move plugin ``name`` to FAILED, keeping the reason and the traceback for ``--debug``."""
+    from pegboard.hooks.lifecycle import PluginState
+
     registry.transition(name, PluginState.FAILED)
     registry.update_meta(name, reason=reason, traceback=detail)
     logger.debug("plugin %r failed: %s", name, reason)
@@ -316,12 +326,12 @@ def resolve(target: str, distribution: str = "its distribution") -> object:
 
 def _interpret(loaded: LoadedPlugin, target: object, api_version: str) -> None:
     """Turn an entry point's target into a plugin object and its command."""
-    from pegboard.host.typer_bridge import as_click_command, is_typer_app
-
     name = loaded.record.name
     if isinstance(target, click.Command):
         loaded.plugin, loaded.command, loaded.kind = _Commands(target), target, "command"
         return
+    from pegboard.host.typer_bridge import as_click_command, is_typer_app  # not for Click
+
     if is_typer_app(target):
         loaded.plugin, loaded.kind = _Commands(target), "typer"
         loaded.command = as_click_command(target, name)
