@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
+import importlib.util
 import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import click
@@ -13,41 +17,27 @@ from click.testing import CliRunner, Result
 from conftest import SiteDir
 from pegboard import PegboardError
 from pegboard.host.host import Host
+from plugin_sources import HELLO
 
 GROUP = "shipx.plugins"
 
-HELLO = """
-import click
+HOSTS = Path(__file__).parent / "hosts"
 
-@click.command()
-def cli():
-    '''Say hello.'''
-    click.echo("hello")
-"""
+
+@functools.cache
+def shipx_module() -> ModuleType:
+    """The shipx host app of the real-host tests (tests/hosts/shipx), imported from its file."""
+    spec = importlib.util.spec_from_file_location("shipx_app", HOSTS / "shipx" / "shipx_app.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def shipx_app() -> click.Group:
-    """A Click app like real ones: version option, env prefix, epilog, its own --format."""
-
-    @click.group(
-        context_settings={"auto_envvar_prefix": "SHIPX", "show_default": True},
-        epilog="Docs: https://shipx.example",
-        short_help="Ship it.",
-    )
-    @click.version_option("2.0", prog_name="shipx")
-    @click.option("--format", "fmt", type=click.Choice(["plain", "table"]), default="plain")
-    @click.option("-v", "--verbose", count=True)
-    @click.pass_context
-    def app(ctx: click.Context, fmt: str, verbose: int) -> None:
-        """Ship things."""
-        ctx.obj = {"fmt": fmt, "verbose": verbose}
-
-    @app.command()
-    @click.pass_obj
-    def status(obj: dict[str, Any]) -> None:
-        """Show status."""
-        click.echo(f"fmt={obj['fmt']} verbose={obj['verbose']}")
-
+    """A fresh root of the shipx app: its Group subclass, version option, env prefix, ..."""
+    app: click.Group = shipx_module().make_app()
     return app
 
 
@@ -73,16 +63,17 @@ def test_the_apps_version_option_wins_and_is_listed_once(shipx: click.Group) -> 
 
 def test_the_apps_settings_and_options_are_kept(shipx: click.Group) -> None:
     result = run(shipx, "status", env={"SHIPX_VERBOSE": "2", "SHIPX_FMT": "table"})
-    assert result.output == "fmt=table verbose=2\n"
-    assert run(shipx, "--format", "table", "-vv", "status").output == "fmt=table verbose=2\n"
+    assert result.output == "status fmt=table verbose=2\n"
+    expected = "status fmt=table verbose=2\n"
+    assert run(shipx, "--format", "table", "-vv", "status").output == expected
     help_text = run(shipx, "--help").output
-    assert "Docs: https://shipx.example" in help_text
+    assert "Docs: shipx.example" in help_text
     assert "[default: plain]" in help_text  # show_default
     assert shipx.get_short_help_str() == "Ship it."
 
 
 def test_plugins_and_management_commands_are_added(shipx: click.Group) -> None:
-    assert run(shipx, "hello").output == "hello\n"
+    assert run(shipx, "hello", "bob").output == "hello bob\n"
     listed = run(shipx, "plugins", "list", "--format", "json")
     assert listed.exit_code == 0, listed.output
     assert '"name": "hello"' in listed.output
@@ -184,11 +175,11 @@ def test_help_with_no_plugins_neither_lists_nor_imports_plugins(
 def test_a_plugin_is_switched_off_for_one_run(
     shipx: click.Group, args: list[str], env: dict[str, str]
 ) -> None:
-    assert "Say hello" not in run(shipx, *args, "--help", env=env).output
-    result = run(shipx, *args, "hello", env=env)
+    assert "Greet WHO" not in run(shipx, *args, "--help", env=env).output
+    result = run(shipx, *args, "hello", "bob", env=env)
     assert result.exit_code == 3
     assert "switched off for this run" in result.output
-    assert run(shipx, "hello").output == "hello\n"  # the state file was not changed
+    assert run(shipx, "hello", "bob").output == "hello bob\n"  # the state file was not changed
 
 
 def test_env_variables_work_when_the_option_is_not_mounted(shipx: click.Group) -> None:
@@ -286,7 +277,7 @@ def test_plugins_from_an_existing_entry_point_group(
     host = Host("myapp", version="1", entry_point_group=groups)
     help_text = run(host.cli, "--help").output
     assert "hello" in help_text
-    assert run(host.cli, "hello").output == "hello\n"
+    assert run(host.cli, "hello", "bob").output == "hello bob\n"
     broken = run(host.cli, "broken")
     several = not isinstance(groups, str)
     assert broken.exit_code == (4 if several else 3), broken.output
@@ -319,7 +310,7 @@ _explode_here()
 
 @pytest.mark.parametrize(
     ("args", "env"),
-    [(["boom"], {}), (["hello"], {"SHIPX_STRICT_PLUGINS": "1"})],
+    [(["boom"], {}), (["hello", "bob"], {"SHIPX_STRICT_PLUGINS": "1"})],
     ids=["its-command", "strict-mode"],
 )
 def test_debug_shows_the_plugins_own_traceback(
@@ -337,3 +328,130 @@ def test_debug_shows_the_plugins_own_traceback(
     assert debug.exit_code == 4
     assert "_explode_here" in debug.output
     assert "deep inside the plugin" in debug.output
+
+
+# -- the app's own Group subclass: its overrides run, and cover plugin commands too ---------
+
+
+@pytest.mark.parametrize(
+    ("args", "output"),
+    [
+        (["hel", "bob"], "hello bob\n"),  # a plugin's name, shortened
+        (["st"], "status fmt=plain verbose=0\n"),  # the app's alias
+        (["sta"], "status fmt=plain verbose=0\n"),  # the app's command, shortened
+        (["dep", "moon"], "deployed to moon\n"),
+    ],
+)
+def test_the_apps_aliases_and_prefixes_reach_plugin_commands(
+    shipx: click.Group, args: list[str], output: str
+) -> None:
+    result = run(shipx, *args)
+    assert (result.exit_code, result.output) == (0, output)
+
+
+def test_the_apps_prefixes_reach_the_management_commands(shipx: click.Group) -> None:
+    result = run(shipx, "plug", "list", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert '"name": "hello"' in result.output
+
+
+def test_an_ambiguous_prefix_is_the_apps_usage_error(shipx: click.Group) -> None:
+    result = run(shipx, "d")
+    assert result.exit_code == 2
+    assert "'d' could be any of: deploy, doctor." in result.output
+
+
+def test_the_apps_sections_list_every_command_without_importing_plugins(
+    shipx: click.Group, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run(shipx, "plugins", "list").exit_code == 0  # help never waits for learning
+    monkeypatch.delitem(sys.modules, "pegboard.cli._plugins", raising=False)
+    result = run(shipx, "--help")
+    assert result.exit_code == 0, result.output
+    commands = result.output.partition("Shipping:")[2]
+    shipping, _, rest = commands.partition("Commands:")
+    assert [line.split()[0] for line in shipping.splitlines() if line] == ["deploy", "status"]
+    rest = rest.partition("Docs:")[0]
+    listed = [line.split()[0] for line in rest.splitlines() if line.strip()]
+    assert listed == ["completion", "doctor", "hello", "plugins"]
+    assert "Greet WHO." in rest  # the plugin's help, from the manifest
+    assert "Plugin commands" not in result.output  # the app's format_commands, not pegboard's
+    assert "shipx_hello" not in sys.modules
+    assert "pegboard.cli._plugins" not in sys.modules  # nor a management command
+
+
+def complete(cli: click.Command, words: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Return the values bash completion offers for the last of ``words``."""
+    monkeypatch.setenv("_SHIPX_COMPLETE", "bash_complete")
+    monkeypatch.setenv("COMP_WORDS", words)
+    monkeypatch.setenv("COMP_CWORD", str(len(words.split()) - (0 if words.endswith(" ") else 1)))
+    result = CliRunner().invoke(cli, [], prog_name="shipx")
+    assert result.exit_code == 0, result.output
+    return [line.split(",", 1)[1] for line in result.output.splitlines()]
+
+
+@pytest.mark.parametrize(
+    ("words", "offered"),
+    [
+        ("shipx s", ["status", "st"]),  # the app's completion adds its aliases
+        ("shipx h", ["hello"]),  # plugin names, from the manifest
+        ("shipx ", ["completion", "deploy", "doctor", "hello", "plugins", "status", "st"]),
+    ],
+)
+def test_the_apps_completion_offers_plugins_without_importing_them(
+    shipx: click.Group, monkeypatch: pytest.MonkeyPatch, words: str, offered: list[str]
+) -> None:
+    assert complete(shipx, words, monkeypatch) == offered
+    assert "shipx_hello" not in sys.modules
+
+
+def test_completion_goes_on_into_a_plugin_command(
+    shipx: click.Group, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run(shipx, "plugins", "list").exit_code == 0  # completion never waits for learning
+    assert complete(shipx, "shipx hel --", monkeypatch) == ["--loud", "--help"]
+
+
+class _ClickRecipe(click.Group):
+    """Click's documented alias group, which looks up commands through ``click.Group``."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = click.Group.get_command(self, ctx, cmd_name)
+        if command is not None:
+            return command
+        matches = [x for x in self.list_commands(ctx) if x.startswith(cmd_name)]
+        return click.Group.get_command(self, ctx, matches[0]) if len(matches) == 1 else None
+
+
+class _Declared(click.Group):
+    """Lists commands in the order they were declared, as Typer does."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+@pytest.mark.parametrize("kind", [_ClickRecipe, _Declared])
+def test_overrides_that_bypass_super_still_have_plugins(site: SiteDir, kind: type) -> None:
+    site.add(
+        "shipx-hello",
+        entry_points={GROUP: {"hello": "shipx_hello:cli"}},
+        modules={"shipx_hello": HELLO},
+    )
+
+    @click.group(cls=kind)
+    def app() -> None:
+        """App."""
+
+    for name in ("zulu", "alpha"):
+        app.command(name)(lambda: click.echo("ran"))
+
+    cli = Host("shipx", version="1").attach(app)
+    assert run(cli, "hello", "bob").output == "hello bob\n"
+    assert run(cli, "zul").exit_code == (0 if kind is _ClickRecipe else 3)
+    commands, _, plugins = run(cli, "--help").output.partition("Commands:")[2].partition("Plugin")
+    assert plugins.split()[:2] == ["commands:", "hello"]
+    listed = [line.split()[0] for line in commands.splitlines() if line[:3].strip()]
+    if kind is _Declared:  # the app's order, then what pegboard adds, sorted
+        assert listed == ["zulu", "alpha", "completion", "doctor", "plugins"]
+    else:
+        assert listed == ["alpha", "completion", "doctor", "plugins", "zulu"]

@@ -18,29 +18,9 @@ from click.testing import CliRunner, Result
 
 from conftest import SiteDir
 from pegboard.host.host import Host
+from plugin_sources import HELLO, SPY, TOOLS, TYPER, slack
 
 GROUP = "hooked.plugins"
-
-SPY = """
-import json, os
-import pegboard
-
-def _log(**event):
-    with open(os.environ["HOOK_LOG"], "a", encoding="utf-8") as stream:
-        stream.write(json.dumps(event, default=repr) + "\\n")
-
-class Spy:
-    @pegboard.hookimpl
-    def pre_execute(self, name, args, kwargs):
-        _log(hook="pre", name=name, args=list(args), kwargs=kwargs)
-
-    @pegboard.hookimpl
-    def post_execute(self, name, result, outcome):
-        _log(hook="post", name=name, result=result, exit_code=outcome.exit_code,
-             error=type(outcome.error).__name__ if outcome.error else None)
-
-plugin = Spy()
-"""
 
 OLD_STYLE = """
 import json, os
@@ -55,71 +35,13 @@ class Old:
 plugin = Old()
 """
 
-HELLO = """
-import click
-
-@click.command()
-@click.option("--loud", is_flag=True)
-@click.argument("who")
-def cli(loud, who):
-    '''Greet WHO.'''
-    click.echo(("HELLO " if loud else "hello ") + who)
-    return who
-"""
-
-TOOLS = """
-import click
-
-@click.group()
-def cli():
-    '''Tools.'''
-
-@cli.command()
-@click.argument("path")
-def lint(path):
-    '''Lint PATH.'''
-    click.echo("lint " + path)
-
-@cli.command()
-def fail():
-    '''Fail.'''
-    raise click.ClickException("broken tool")
-"""
-
-# Command hooks AND a command_group subcommand in one plugin: it once broke the whole group.
-SLACK = """
-import click, pegboard
-from pegboard import command_group
-
-@command_group("ops")("page")
-@click.argument("user")
-def page(user):
-    '''Page USER.'''
-    click.echo("paging " + user)
-
-class Slack:
+SLACK = slack(
+    """
     @pegboard.hookimpl
     def pre_execute(self, name, args, kwargs):
         click.echo("slack saw " + name)
-
-plugin = Slack()
 """
-
-NOTES = """
-import typer
-
-app = typer.Typer(help="Notes.")
-
-@app.command()
-def add(text: str, pin: bool = False):
-    '''Add a note.'''
-    print("added " + text)
-
-@app.command()
-def crash(code: int = 3):
-    '''Exit with CODE.'''
-    raise typer.Exit(code=code)
-"""
+)
 
 
 @pytest.fixture
@@ -132,7 +54,7 @@ def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def host(site: SiteDir, log: Path) -> Host:
     """A host with its own commands, a Click, a group, a Typer and a group-adding plugin."""
-    plugins = {"spy": SPY, "hello": HELLO, "tools": TOOLS, "slack": SLACK, "notes": NOTES}
+    plugins = {"spy": SPY, "hello": HELLO, "tools": TOOLS, "slack": SLACK, "notes": TYPER}
     for name, source in plugins.items():
         target = "app" if name == "notes" else ("plugin" if "plugin =" in source else "cli")
         site.add(

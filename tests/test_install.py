@@ -19,10 +19,13 @@ import pytest
 
 from conftest import SiteDir, Venv
 from pegboard._errors import InstallError, PluginNotFoundError
+from pegboard.host.config import HostIdentity
 from pegboard.manage.install import Installed, Installer, _source
 from pegboard.manage.tools import InstallOptions
 
 HOST = "acme"
+ACME = HostIdentity(HOST, "1.0", "1.0", "acme-app")
+"""The host whose plugins these tests install; ``acme-app`` stands for its distribution."""
 OFFLINE = ("--no-index", "--no-build-isolation")
 
 
@@ -107,12 +110,12 @@ def installer(
     quiet: bool = True,
     progress: Callable[[str], None] | None = None,
     extra_pip_args: Sequence[str] = OFFLINE,
+    identity: HostIdentity = ACME,
 ) -> Installer:
-    """Return an offline pip installer for ``venv``; ``acme-app`` stands for the host."""
+    """Return an offline pip installer for ``venv`` of host ``identity``."""
     return Installer(
-        HOST,
+        identity,
         python=venv.python,
-        protected=["acme-app"],
         quiet=quiet,
         runner="pip",
         extra_pip_args=extra_pip_args,
@@ -185,6 +188,40 @@ def test_install_refuses_what_is_neither_a_plugin_nor_needed_by_one(
         assert "Rolled back: removed" in error.value.message
         assert error.value.plugin == refused
         assert not names & distributions(venv).keys()
+
+
+@pytest.mark.parametrize(
+    ("groups", "declared", "refused"),
+    [
+        pytest.param(("acme.commands",), "acme.commands", False, id="custom"),
+        pytest.param(("acme.commands", "acme.extras"), "acme.extras", False, id="second-of-two"),
+        pytest.param(("acme.commands",), "acme.plugins", True, id="default-not-served"),
+        pytest.param(("acme.commands", "acme.extras"), "other.commands", True, id="none-of-two"),
+    ],
+)
+def test_a_plugin_is_an_entry_point_in_any_group_the_host_serves(
+    venv: Venv, tmp_path: Path, groups: tuple[str, ...], declared: str, refused: bool
+) -> None:
+    identity = HostIdentity(HOST, "1.0", "1.0", "acme-app", entry_point_groups=groups)
+    subject = installer(venv, identity=identity)
+    spec = str(make_wheel(tmp_path, "acme-good", group=declared))
+    checked: list[str] = []
+    if refused:
+        quoted = " or ".join(map(repr, groups))
+        with pytest.raises(InstallError, match="acme-good provides no plugin for acme") as error:
+            subject.install([spec], verify=checked.append)
+        assert f"no entry point in the group{'s' * (len(groups) > 1)} {quoted})" in str(error.value)
+        assert "Rolled back: removed acme-good." in error.value.message
+        assert "acme-good" not in distributions(venv)
+        assert checked == []
+        return
+    assert subject.install([spec], verify=checked.append) == [
+        Installed("acme-good", "1.0", None, ("good",))
+    ]
+    assert checked == ["good"]
+    assert subject.resolve_uninstall(["good"]) == {"acme-good": ("good",)}
+    subject.uninstall(["acme-good"])
+    assert "acme-good" not in distributions(venv)
 
 
 @pytest.mark.parametrize(
@@ -403,7 +440,7 @@ def test_the_runner_is_pip_unless_uv_is_asked_for_or_pip_is_missing(
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
     with pytest.raises(InstallError, match=raised):
         Installer(
-            HOST,
+            ACME,
             python=target.python,
             runner=runner,  # type: ignore[arg-type]
             extra_pip_args=["--no-index"],
@@ -472,7 +509,7 @@ def test_reinstalling_the_host_itself_is_refused_not_called_nothing(
 
 
 def test_an_interpreter_that_does_not_run_is_reported(tmp_path: Path) -> None:
-    subject = Installer(HOST, python=os.fspath(tmp_path / "no-python"), runner="pip")
+    subject = Installer(ACME, python=os.fspath(tmp_path / "no-python"), runner="pip")
     with pytest.raises(InstallError, match="Cannot list the distributions installed for"):
         subject.install(["anything"])
 

@@ -172,3 +172,24 @@ def test_seed_style_await_of_load_entrypoints(site: SiteDir) -> None:
 
     asyncio.run(main())
     assert registry.state("later") is PluginState.ACTIVE
+
+
+def test_the_outcome_says_what_loading_found_and_the_registry_keeps_the_identity(
+    plugins: SiteDir,
+) -> None:
+    plugins.add(
+        "lib-future",
+        entry_points={GROUP: {"future": "lib_future:Plugin"}},
+        modules={"lib_future": "class Plugin:\n    requires_api_version = '>=9'\n"},
+    )
+    registry = Registry()
+    outcomes = load_entrypoints(registry, group=GROUP, host_distribution="libtest")
+    found = {o.record.name: (o.kind, o.error) for o in outcomes}
+    assert found["good"] == ("plugin", None)
+    kind, error = found["future"]
+    assert kind == "incompatible"
+    assert error is not None
+    assert "requires host API >=9" in error
+    assert registry.meta("good") == {"version": "2.0", "distribution": "lib-good"}
+    assert registry.meta("new")["distribution"] == "lib-new"
+    assert registry.state("future") is PluginState.FAILED

@@ -20,98 +20,24 @@ from pathlib import Path
 import pytest
 
 from conftest import SiteDir, Venv, make_venv
+from plugin_sources import HELLO, SPY, TOOLS, TYPER, slack
 
 HOSTS = Path(__file__).parent / "hosts"
 
 PLUGINS: dict[str, tuple[str, str]] = {
-    "hello": (
-        "cli",
-        """
-import click
-
-@click.command()
-@click.option("--loud", is_flag=True)
-@click.argument("who")
-def cli(loud, who):
-    '''Greet WHO.'''
-    click.echo(("HELLO " if loud else "hello ") + who)
-""",
-    ),
-    "tools": (
-        "cli",
-        """
-import click
-
-@click.group()
-def cli():
-    '''Tools.'''
-
-@cli.command()
-@click.argument("path")
-def lint(path):
-    '''Lint PATH.'''
-    click.echo("lint " + path)
-""",
-    ),
-    "widgets": (
-        "app",
-        """
-import typer
-
-app = typer.Typer(help="Widgets.")
-
-@app.command()
-def paint(colour: str):
-    '''Paint a widget.'''
-    print("painted " + colour)
-
-@app.command()
-def fail():
-    '''Exit with 3.'''
-    raise typer.Exit(code=3)
-""",
-    ),
-    "spy": (
-        "plugin",
-        """
-import json, os
-import pegboard
-
-def _log(**event):
-    with open(os.environ["HOOK_LOG"], "a", encoding="utf-8") as stream:
-        stream.write(json.dumps(event) + "\\n")
-
-class Spy:
-    @pegboard.hookimpl
-    def pre_execute(self, name, args, kwargs):
-        _log(hook="pre", name=name, kwargs=kwargs)
-
-    @pegboard.hookimpl
-    def post_execute(self, name, result, outcome):
-        _log(hook="post", name=name, exit_code=outcome.exit_code)
-
-plugin = Spy()
-""",
-    ),
+    "hello": ("cli", HELLO),
+    "tools": ("cli", TOOLS),
+    "widgets": ("app", TYPER),
+    "spy": ("plugin", SPY),
     "slack": (
         "plugin",
-        """
-import click, pegboard
-from pegboard import command_group
-
-@command_group("ops")("page")
-@click.argument("user")
-def page(user):
-    '''Page USER.'''
-    click.echo("paging " + user)
-
-class Slack:
+        slack(
+            """
     @pegboard.hookimpl
     def post_execute(self, name, result):
         pass
-
-plugin = Slack()
-""",
+"""
+        ),
     ),
     "broken": ("plugin", "raise RuntimeError('broken on purpose')\n"),
 }
@@ -180,7 +106,7 @@ KINDS: dict[str, tuple[list[str], str, str, str]] = {
     "host": (["status"], "status", "status", "spy"),
     "click": (["hello", "bob"], "hello bob", "hello", "hello"),
     "group": (["tools", "lint", "src"], "lint src", "tools lint", "tools"),
-    "typer": (["widgets", "paint", "red"], "painted red", "widgets paint", "widgets"),
+    "typer": (["widgets", "add", "red"], "added red", "widgets add", "widgets"),
     "command_group": (["ops", "page", "bob"], "paging bob", "ops page", "slack"),
 }
 
@@ -198,14 +124,15 @@ def test_every_kind_with_hooks_disabled_and_strict(
         switches += ["--disable-plugin", "spy"]
     env = {f"{host.upper()}_STRICT_PLUGINS": "1"} if mode == "strict" else {}
     if mode == "disabled":
+        assert run(host, "plugins", "list").returncode == 0  # learnt while enabled
         assert run(host, "plugins", "disable", provider).returncode == 0
     result = run(host, *switches, *argv, env=env)
     assert result.stderr.count("Warning") == 0, result.stderr
     if mode == "disabled" and kind != "host":
         assert result.returncode == 3, result.stderr
-        # A group whose only contributor is disabled does not exist in this run.
-        hint = "No such command 'ops'" if kind == "command_group" else f"enable {provider}"
-        assert hint in result.stderr
+        assert f"lugin {provider!r}" in result.stderr  # a group says which plugin provides it
+        assert "is not loaded: it is disabled." in result.stderr
+        assert f"Run `{host} plugins enable {provider}` to enable it." in result.stderr
         assert run.hooks() == []
         return
     assert result.returncode == 0, result.stderr
@@ -213,6 +140,47 @@ def test_every_kind_with_hooks_disabled_and_strict(
     hooks_run = observed and not (mode == "disabled" and provider == "spy")
     assert run.hooks() == ([("pre", name), ("post", name)] if hooks_run else [])
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("host", ["shipx", "notes"])
+@pytest.mark.parametrize(
+    ("how", "why", "hint"),
+    [
+        ("state-file", "it is disabled", "Run `{host} plugins enable slack` to enable it."),
+        ("option", "it is switched off for this run", "without switching it off"),
+        ("env", "it is switched off for this run", "without switching it off"),
+    ],
+)
+def test_a_group_whose_only_provider_is_off_names_it_in_strict_mode(
+    run: Run, host: str, how: str, why: str, hint: str
+) -> None:
+    assert run(host, "plugins", "list").returncode == 0  # slack is learnt while enabled
+    prefix = host.upper()
+    args, env = ["--disable-plugin", "broken"], {f"{prefix}_STRICT_PLUGINS": "1"}
+    if how == "state-file":
+        assert run(host, "plugins", "disable", "slack").returncode == 0
+    elif how == "option":
+        args += ["--disable-plugin", "slack"]
+    else:
+        args, env[f"{prefix}_DISABLE_PLUGINS"] = [], "broken,slack"
+    result = run(host, *args, "ops", "page", "bob", env=env)
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.startswith(
+        f"Error: Command group 'ops' comes from plugin 'slack', which is not loaded: {why}"
+    )
+    assert hint.format(host=host) in result.stderr
+    assert run.hooks() == []
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("host", ["shipx", "notes"])
+def test_a_group_of_a_plugin_disabled_before_it_was_learnt_is_unknown(run: Run, host: str) -> None:
+    # A disabled plugin is never imported, not even to learn which groups it adds to.
+    assert run(host, "plugins", "disable", "slack").returncode == 0
+    result = run(host, "--disable-plugin", "broken", "ops", "page", "bob")
+    assert result.returncode == 3, result.stderr
+    assert "No such command 'ops'" in result.stderr
+    assert f"`{host} plugins list --all`" in result.stderr
 
 
 @pytest.mark.parametrize("host", ["shipx", "notes"])
@@ -276,6 +244,61 @@ def test_completion_inside_a_group_with_a_hooked_contributor(run: Run, host: str
 
 @pytest.mark.parametrize("host", ["shipx", "notes"])
 def test_a_typer_plugins_exit_code_is_the_hosts(run: Run, host: str) -> None:
-    result = run(host, "--disable-plugin", "broken", "widgets", "fail")
+    result = run(host, "--disable-plugin", "broken", "widgets", "crash")
     assert result.returncode == 3
-    assert run.hooks() == [("pre", "widgets fail"), ("post", "widgets fail")]
+    assert run.hooks() == [("pre", "widgets crash"), ("post", "widgets crash")]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected", "name"),
+    [
+        (["hel", "bob"], "hello bob\n", "hello"),
+        (["st"], "status fmt=plain verbose=0\n", "status"),
+        (["too", "lint", "src"], "lint src\n", "tools lint"),
+        (["plug", "disable", "tools"], "", None),
+    ],
+)
+def test_shipxs_own_aliases_and_prefixes_reach_plugin_commands(
+    run: Run, args: list[str], expected: str, name: str | None
+) -> None:
+    result = run("shipx", "--disable-plugin", "broken", *args)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(expected)
+    # The observers see the name the app's group resolved, not the prefix typed.
+    assert run.hooks() == ([("pre", name), ("post", name)] if name else [])
+
+
+def test_shipxs_own_sections_list_plugin_commands(run: Run) -> None:
+    assert run("shipx", "plugins", "list").returncode == 0  # --help never waits for learning
+    result = run("shipx", "--help")
+    assert (result.returncode, result.stderr) == (0, "")
+    sections = result.stdout.partition("Shipping:")[2].partition("Docs:")[0]
+    shipping, _, commands = sections.partition("Commands:")
+    assert [line.split()[0] for line in shipping.splitlines() if line.strip()] == [
+        "deploy",
+        "status",
+    ]
+    listed = [line.split()[0] for line in commands.splitlines() if line[:3].strip()]
+    assert listed == ["completion", "doctor", "hello", "ops", "plugins", "tools", "widgets"]
+    assert "Greet WHO." in commands
+
+
+@pytest.mark.parametrize(
+    ("words", "offered"),
+    [
+        ("shipx s", ["status", "st"]),  # shipx's own completion adds its alias
+        ("shipx w", ["widgets"]),
+        ("shipx hel --", ["--loud", "--help"]),  # into a plugin's command, by its prefix
+        ("shipx ops ", ["page"]),
+    ],
+)
+def test_completion_through_shipxs_own_group(run: Run, words: str, offered: list[str]) -> None:
+    assert run("shipx", "plugins", "list").returncode == 0  # completion never waits for learning
+    env = {
+        "_SHIPX_COMPLETE": "bash_complete",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+    }
+    result = run("shipx", env=env)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert [line.split(",", 1)[1] for line in result.stdout.splitlines()] == offered

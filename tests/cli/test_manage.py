@@ -188,3 +188,63 @@ def test_uninstalling_what_is_not_installed_exits_3_naming_the_host(invoke: Invo
     assert result.exit_code == 3
     assert "Plugin 'nope' not found." in result.stderr
     assert "Run `acmetest plugins list`" in result.stderr
+
+
+GROUP_HOST = """\
+from pegboard import Host
+
+host = Host("grouphost", version="1.0", distribution="pegboard", entry_point_group={groups!r})
+host.main()
+"""
+"""A host serving its plugins from ``groups``, run as ``python -m grouphost``."""
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [
+        pytest.param(["grouphost.commands"], id="one-custom-group"),
+        pytest.param(["grouphost.commands", "grouphost.extras"], id="two-groups"),
+    ],
+)
+def test_a_host_with_its_own_groups_installs_lists_runs_and_syncs_their_plugins(
+    pegboard: Venv, tmp_path: Path, groups: list[str]
+) -> None:
+    (pegboard.site_packages / "grouphost.py").write_text(GROUP_HOST.format(groups=groups))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return pegboard.run("-m", "grouphost", *args, check=False, stdin=subprocess.DEVNULL)
+
+    source = '''import click
+
+@click.command()
+def plugin():
+    """Tidy things up."""
+    click.echo("tidy")
+'''
+    project = make_project(tmp_path / "tidy", "tidyplug", source, group=groups[-1])
+    done = run("plugins", "install", str(project))
+    assert done.returncode == 0, done.stderr
+    assert "Installed tidyplug 1.0: plugin tidyplug" in done.stdout
+    (row,) = json.loads(run("plugins", "list", "--format", "json").stdout)
+    assert (row["name"], row["state"], row["distribution"]) == ("tidyplug", "active", "tidyplug")
+    assert "Tidy things up." in run("--help").stdout  # learnt at install time
+    assert run("tidyplug").stdout == "tidy\n"
+
+    # Removed behind the host's back: told at the next start, and synced back.
+    pegboard.run("-m", "pip", "uninstall", "--yes", "--quiet", "tidyplug")
+    told = run("plugins", "list")
+    assert "1 plugin distribution(s) installed through grouphost are missing" in told.stderr
+    synced = run("plugins", "sync")
+    assert synced.returncode == 0, synced.stderr
+    assert run("tidyplug").stdout == "tidy\n"
+
+    # The default group is not one this host serves: refused, and rolled back.
+    stray = make_project(tmp_path / "stray", "strayplug", source, group="grouphost.plugins")
+    refused = run("plugins", "install", str(stray))
+    assert refused.returncode == 1
+    assert "strayplug provides no plugin for grouphost" in refused.stderr
+    assert " or ".join(map(repr, groups)) in refused.stderr
+    assert "Rolled back: removed strayplug." in refused.stderr
+    assert "strayplug" not in installed(pegboard)
+    assert run("plugins", "uninstall", "tidyplug", "--yes").returncode == 0
+    assert "tidyplug" not in installed(pegboard)

@@ -14,10 +14,19 @@ import pytest
 import yaml
 
 from conftest import SiteDir
-from pegboard.cli._output import STATES, colour, plugin_state, short_reason, table
+from pegboard.cli._output import (
+    LIST_KEYS,
+    STATES,
+    PluginRow,
+    colour,
+    plugin_row,
+    plugin_state,
+    short_reason,
+    table,
+)
 from pegboard.discovery.records import PluginRecord, Verdict
 
-from .conftest import Invoke, add_command_plugin
+from .conftest import Invoke, add_command_plugin, by_name, json_of
 
 RECORD = PluginRecord("hello", "hello:cli", "acmetest-hello", "1.0")
 
@@ -45,6 +54,64 @@ def test_state_comes_from_the_record_and_the_state_file(
 ) -> None:
     assert plugin_state(record, disabled) == state
     assert state in STATES
+
+
+@pytest.mark.parametrize(
+    ("measured", "seconds", "slow"),
+    [
+        (None, 0.25, True),  # what the first load learnt
+        ({"hello": 0.01}, 0.01, False),  # timed just now
+        ({"hello": None}, None, None),  # timed, but it could not be imported
+        ({}, None, None),  # others were timed, this one was not
+    ],
+)
+def test_a_row_takes_the_learnt_or_the_measured_import_time(
+    measured: dict[str, float | None] | None, seconds: float | None, slow: bool | None
+) -> None:
+    record = RECORD.learn(help="Hi.", hooks=(), kind="command", import_seconds=0.25)
+    row = plugin_row(record, (), measured=measured)
+    assert (row.import_seconds, row.slow) == (seconds, slow)
+
+
+INFO_LABELS = {
+    "Name": "name",
+    "Version": "version",
+    "Distribution": "distribution",
+    "Entry point": "target",
+    "Kind": "kind",
+    "Reason": "reason",
+    "Command help": "help",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "state"),
+    [("hello", "active"), ("sleepy", "inactive"), ("broken", "failed"), ("old", "incompatible")],
+)
+def test_json_and_text_are_printed_from_one_row_with_every_field(
+    invoke: Invoke, installed: SiteDir, name: str, state: str
+) -> None:
+    data = json_of(invoke("plugins", "info", name, "--format", "json"))
+    assert set(data) == set(PluginRow._fields)
+    assert data["state"] == state
+    listed = by_name(json_of(invoke("plugins", "list", "--all", "--format", "json")))[name]
+    assert list(listed) == sorted(LIST_KEYS)
+    # The list shows the import time learnt at the first load; info measures it afresh.
+    assert listed == {key: data[key] for key in LIST_KEYS} | {
+        "import_seconds": listed["import_seconds"]
+    }
+    text = invoke("plugins", "info", name).stdout.splitlines()
+    shown = {line[:15].rstrip().removesuffix(":"): line[16:] for line in text}
+    assert shown["State"].split()[0] == state
+    assert {label: shown.get(label) for label in INFO_LABELS} == {
+        label: data[key] for label, key in INFO_LABELS.items()
+    }
+    (line,) = [
+        line
+        for line in invoke("plugins", "list", "--all").stdout.splitlines()[1:]
+        if line.split()[0] == name
+    ]
+    assert line.split()[:4] == [data["name"], data["version"], state, data["distribution"]]
 
 
 def test_states_are_the_documented_ones() -> None:

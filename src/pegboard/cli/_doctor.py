@@ -54,9 +54,9 @@ def doctor(ctx: click.Context, output_format: str | None, quiet: bool) -> None:
     manifest = catalog.manifest
     catalog.learn(catalog.unlearnt())
     rows = [plugin_row(record, disabled) for record in catalog.records()]
-    problems = [row for row in rows if row["enabled"] and needs_attention(row)]
-    timed = [row for row in rows if row["state"] == ACTIVE and row["import_seconds"] is not None]
-    slowest = sorted(timed, key=lambda row: -row["import_seconds"])[:SLOWEST]
+    problems = [row for row in rows if row.enabled and needs_attention(row)]
+    timed = [row for row in rows if row.state == ACTIVE and row.import_seconds is not None]
+    slowest = sorted(timed, key=lambda row: -(row.import_seconds or 0.0))[:SLOWEST]
     host = catalog.host
     report: dict[str, Any] = {
         "python": f"{platform.python_version()} ({sys.executable})",
@@ -74,13 +74,8 @@ def doctor(ctx: click.Context, output_format: str | None, quiet: bool) -> None:
             "disabled": sorted(disabled),
             "notices": list(states.notices),
         },
-        "problems": [
-            {"name": row["name"], "state": row["state"], "reason": row["reason"]}
-            for row in problems
-        ],
-        "slowest": [
-            {"name": row["name"], "import_seconds": row["import_seconds"]} for row in slowest
-        ],
+        "problems": [row.data(("name", "state", "reason")) for row in problems],
+        "slowest": [row.data(("name", "import_seconds")) for row in slowest],
     }
     report["ok"] = not problems and not states.notices and report["manifest"]["writable"]
 
@@ -93,14 +88,14 @@ def doctor(ctx: click.Context, output_format: str | None, quiet: bool) -> None:
             click.echo(colour("Manifest: its folder is not writable; starts stay slow.", fg="red"))
         if problems:
             click.echo(colour(f"Plugins needing attention ({len(problems)}):", fg="red"))
-            for row in map(escaped, problems):
-                click.echo(f"  {row['name']} [{row['state']}]: {row['reason']}")
+            for problem in map(escaped, report["problems"]):
+                click.echo(f"  {problem['name']} [{problem['state']}]: {problem['reason']}")
         if is_quiet(ctx, quiet):
             return
         if slowest:
             click.echo("Slowest imports:")
-            for row in map(escaped, slowest):
-                click.echo(f"  {row['name']}: {milliseconds(row['import_seconds'])}")
+            for slow in map(escaped, report["slowest"]):
+                click.echo(f"  {slow['name']}: {milliseconds(slow['import_seconds'])}")
         click.echo("All good." if report["ok"] else "Something needs attention (see above).")
 
     emit(report, chosen_format(ctx, output_format), text)

@@ -31,13 +31,7 @@ from pegboard.manage.tools import InstallOptions
 
 def _installer(ctx: click.Context) -> Installer:
     """Return the installer of the invocation's host, for its own interpreter."""
-    identity = host_of(ctx).identity
-    return Installer(
-        identity.name,
-        python=sys.executable,
-        protected=[identity.distribution],
-        quiet=options(ctx).quiet,
-    )
+    return Installer(host_of(ctx).identity, python=sys.executable, quiet=options(ctx).quiet)
 
 
 def verify_plugin(identity: HostIdentity, name: str) -> str | None:

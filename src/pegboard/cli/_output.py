@@ -50,8 +50,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Collection, Sequence
-from typing import Any, Final
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any, Final, NamedTuple
 
 import click
 
@@ -63,7 +63,7 @@ from pegboard.host.state import PluginStates
 from pegboard.manage.timing import SLOW
 
 Row = dict[str, Any]
-"""One plugin (or report) as printed: the JSON shapes above."""
+"""A row as data, ready for JSON or YAML (or :func:`escaped` for text)."""
 
 ACTIVE: Final = "active"
 INACTIVE: Final = "inactive"
@@ -110,23 +110,85 @@ def plugin_state(record: PluginRecord, disabled: Collection[str]) -> str:
     return ACTIVE
 
 
-def plugin_row(record: PluginRecord, disabled: Collection[str]) -> Row:
-    """Describe one record in the ``plugins list`` shape."""
-    return {
-        "name": record.name,
-        "version": record.version,
-        "state": plugin_state(record, disabled),
-        "enabled": record.name not in disabled,
-        "distribution": record.distribution,
-        "kind": record.kind,
-        "reason": record.reason or record.failure,
-        "import_seconds": record.import_seconds,
-    }
+class PluginRow(NamedTuple):
+    """One plugin as ``plugins list``, ``info`` and ``doctor`` show it: the JSON shapes above.
+
+    Made only by :func:`plugin_row`; a command prints its text and its JSON or YAML from
+    the same rows, so the two cannot tell different stories. ``list`` emits
+    :data:`LIST_KEYS` of it, ``info`` all of it. A named tuple, not a dict: a misspelt
+    field is a type error, and this module is never on the startup path.
+    """
+
+    name: str
+    version: str
+    state: str
+    enabled: bool
+    distribution: str
+    kind: str | None
+    reason: str | None
+    import_seconds: float | None
+    slow: bool | None
+    verdict: str
+    target: str
+    help: str | None
+    hooks: tuple[str, ...] | None
+    groups: tuple[str, ...]
+    failure: str | None
+
+    def data(self, keys: Iterable[str] = ()) -> Row:
+        """Return the row as JSON-compatible data: ``keys`` of it, or all of it."""
+        row = self._asdict()
+        return {key: row[key] for key in keys} if keys else row
 
 
-def needs_attention(row: Row) -> bool:
+LIST_KEYS: Final = (
+    "name",
+    "version",
+    "state",
+    "enabled",
+    "distribution",
+    "kind",
+    "reason",
+    "import_seconds",
+)
+"""The keys of a ``plugins list`` entry (with ``--timings``, ``slow`` too)."""
+
+
+def plugin_row(
+    record: PluginRecord,
+    disabled: Collection[str],
+    *,
+    measured: Mapping[str, float | None] | None = None,
+) -> PluginRow:
+    """Describe one record, with the user's choices, as every command prints it.
+
+    ``import_seconds`` is the time learnt at the first load, or, when imports were
+    ``measured`` just now, the plugin's time there (None when it was not timed, or could
+    not be imported).
+    """
+    seconds = record.import_seconds if measured is None else measured.get(record.name)
+    return PluginRow(
+        name=record.name,
+        version=record.version,
+        state=plugin_state(record, disabled),
+        enabled=record.name not in disabled,
+        distribution=record.distribution,
+        kind=record.kind,
+        reason=record.reason or record.failure,
+        import_seconds=seconds,
+        slow=None if seconds is None else seconds > SLOW,
+        verdict=record.verdict.value,
+        target=record.target,
+        help=record.help,
+        hooks=record.hooks,
+        groups=record.groups,
+        failure=record.failure,
+    )
+
+
+def needs_attention(row: PluginRow) -> bool:
     """Whether a plugin row shows a problem the user should act on."""
-    return row["state"] not in {ACTIVE, INACTIVE}
+    return row.state not in {ACTIVE, INACTIVE}
 
 
 format_option = command_option("format")
@@ -243,11 +305,6 @@ def styled_state(state: str) -> str:
 def short_reason(reason: str | None) -> str | None:
     """Return what went wrong without the advice; reasons read "what; what to do"."""
     return reason.partition("; ")[0] if reason else reason
-
-
-def timing(seconds: float | None) -> Row:
-    """Return the keys a measured import adds to a row; ``slow`` is null when it is unknown."""
-    return {"import_seconds": seconds, "slow": None if seconds is None else seconds > SLOW}
 
 
 def milliseconds(seconds: float | None) -> str:

@@ -28,6 +28,7 @@ from pegboard.cli._names import (
 from pegboard.cli._new import new
 from pegboard.cli._output import (
     ACTIVE,
+    LIST_KEYS,
     chosen_format,
     emit,
     escaped,
@@ -39,7 +40,6 @@ from pegboard.cli._output import (
     short_reason,
     styled_state,
     table,
-    timing,
     user_states,
 )
 from pegboard.cli._progress import interrupt_exits, terminal_progress
@@ -146,26 +146,26 @@ def list_plugins(
     disabled = user_states(ctx).disabled() | options(ctx).disabled  # stored, or for this run
     catalog = catalog_of(ctx)
     catalog.learn(catalog.unlearnt(), timeout=timeout)  # in children: states as known now
-    pairs = [(record, plugin_row(record, disabled)) for record in catalog.records()]
-    if not show_all:
-        pairs = [(record, row) for record, row in pairs if row["state"] == ACTIVE]
+    records = catalog.records()
+    rows = [plugin_row(record, disabled) for record in records]
+    keys: tuple[str, ...] = LIST_KEYS
     if timings:
         # Only active plugins are imported: a disabled one never is, --all or not.
-        timed = [record for record, row in pairs if row["state"] == ACTIVE]
         with interrupt_exits():
             seconds = import_times(
-                {record.name: record.target for record in timed},
+                {row.name: row.target for row in rows if row.state == ACTIVE},
                 timeout=timeout,
                 progress=terminal_progress(ctx, output_format, quiet=quiet),
             )
-        for record, row in pairs:
-            row.update(timing(seconds.get(record.name)))
-    rows = [row for _, row in pairs]
+        rows = [plugin_row(record, disabled, measured=seconds) for record in records]
+        keys = (*LIST_KEYS, "slow")
+    if not show_all:
+        rows = [row for row in rows if row.state == ACTIVE]
 
     def text() -> None:
         if is_quiet(ctx, quiet):
             for row in rows:
-                click.echo(printable(row["name"]))
+                click.echo(printable(row.name))
         elif not rows:
             more = "" if show_all else " (use --all to include failed, disabled and refused ones)"
             click.echo(f"No plugins{more}.")
@@ -178,11 +178,11 @@ def list_plugins(
                     "reason": short_reason(safe["reason"]),
                     "import": milliseconds(safe["import_seconds"]),
                 }
-                for safe in map(escaped, rows)
+                for safe in (escaped(row.data()) for row in rows)
             ]
             click.echo(table(shown, columns))
 
-    emit(rows, chosen_format(ctx, output_format), text)
+    emit([row.data(keys) for row in rows], chosen_format(ctx, output_format), text)
 
 
 @plugins.command("info")
@@ -207,39 +207,30 @@ def info(
         record = find_record(ctx, name)
     # A disabled plugin is not imported, not even in a child, to show its import time.
     measure = record.usable and record.name not in disabled
-    seconds = import_times({name: record.target}, timeout=timeout)[name] if measure else None
-    row = (
-        plugin_row(record, disabled)
-        | {
-            "verdict": record.verdict.value,
-            "target": record.target,
-            "help": record.help,
-            "hooks": list(record.hooks) if record.hooks is not None else None,
-            "groups": list(record.groups),
-            "failure": record.failure,
-        }
-        | timing(seconds)
-    )
+    seconds = import_times({name: record.target}, timeout=timeout) if measure else {}
+    row = plugin_row(record, disabled, measured=seconds)
 
     def text() -> None:
-        safe = escaped(row)
+        safe = escaped(row.data())
         if is_quiet(ctx, quiet):
             click.echo(f"{safe['name']} {safe['version']} {safe['state']}")
             return
         shown = safe | {
-            "state": styled_state(row["state"]) + ("" if row["enabled"] else " (disabled)"),
+            "state": styled_state(row.state) + ("" if row.enabled else " (disabled)"),
             "hooks": "not known yet (never loaded)"
             if safe["hooks"] is None
             else ", ".join(safe["hooks"]) or "none",
             "groups": ", ".join(safe["groups"]) or None,
-            "import_seconds": milliseconds(seconds) if seconds is not None else "unknown",
-            "failure": None if safe["failure"] == safe["reason"] else safe["failure"],
+            "import_seconds": "unknown"
+            if row.import_seconds is None
+            else milliseconds(row.import_seconds),
+            "failure": None if row.failure == row.reason else safe["failure"],
         }
         for key, label in _INFO_LABELS:
             if shown[key] is not None:
                 click.echo(f"{label + ':':<15} {shown[key]}")
 
-    emit(row, chosen_format(ctx, output_format), text)
+    emit(row.data(), chosen_format(ctx, output_format), text)
 
 
 @plugins.command("enable")

@@ -16,9 +16,8 @@ undecodable file anywhere would break every command.
 
 from __future__ import annotations
 
-import functools
 import os
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, MutableMapping
 from typing import TYPE_CHECKING, Final
 
 from pegboard._errors import InvalidNameError
@@ -76,12 +75,21 @@ def normalize(name: str) -> str:
 
 
 def scan_distribution(
-    info: str, group: str | tuple[str, ...], *, host: str, host_version: str
+    info: str,
+    group: str | tuple[str, ...],
+    *,
+    host: str,
+    host_version: str,
+    verdicts: MutableMapping[str, str | None],
 ) -> list[PluginRecord] | None:
     """Return the records of dist-info folder ``info`` in ``group``; None if it has none.
 
     ``host`` is the host's canonical distribution name: a ``Requires-Dist`` on it is the
-    plugin's compatibility declaration. Unreadable metadata gives one CORRUPT record.
+    plugin's compatibility declaration. ``verdicts`` maps each such requirement already
+    checked against ``host_version`` to why it excludes it (None if it does not); new ones
+    are added. Plugins of one host mostly carry the same few requirement strings, and a
+    caller that keeps the verdicts (the manifest) need not import ``packaging`` again.
+    Unreadable metadata gives one CORRUPT record.
     """
     try:
         entries = entry_points(info, group)
@@ -93,7 +101,7 @@ def scan_distribution(
     if head.name is None:
         return [_corrupt(info, "its METADATA has no Name")]
     version = head.version or _UNKNOWN
-    incompatibility = _incompatibility(head.requires, host, host_version)
+    incompatibility = _incompatibility(head.requires, host, host_version, verdicts)
     records = []
     for name, value in entries:
         target, problem = _target(value)
@@ -164,10 +172,13 @@ def discover(
 
     host = normalize(host_distribution)
     found = []
+    verdicts: dict[str, str | None] = {}
     for entry in path if path is not None else sys.path:
         for folder, _ in distribution_folders(entry):
             info = os.path.join(entry, folder)
-            records = scan_distribution(info, group, host=host, host_version=host_version)
+            records = scan_distribution(
+                info, group, host=host, host_version=host_version, verdicts=verdicts
+            )
             found.append((canonical_name(folder), info, records or []))
     return [record for record, _ in combine(found, reserved)]
 
@@ -187,27 +198,30 @@ def _target(value: str) -> tuple[str, str | None]:
     return target, None
 
 
-def _incompatibility(requires: Iterable[str], host: str, version: str) -> str | None:
-    """Return why a plugin requiring ``requires`` cannot run on host ``version``, or None."""
-    mentions = [text for text in requires if _requirement_name(text) == host]
-    if not mentions:
-        return None  # the common case, decided without importing packaging
+def _incompatibility(
+    requires: Iterable[str], host: str, version: str, verdicts: MutableMapping[str, str | None]
+) -> str | None:
+    """Return why a plugin requiring ``requires`` cannot run on host ``version``, or None.
 
-    for text in mentions:
-        problem = _unsatisfied(text, version)
+    ``verdicts`` are the requirements on the host checked before (see scan_distribution).
+    """
+    for text in requires:
+        if _requirement_name(text) != host:
+            continue  # the common case, decided without importing packaging
+        if text not in verdicts:
+            verdicts[text] = _unsatisfied(text, version)
+        problem = verdicts[text]
         if problem is not None:
             return problem
     return None
 
 
-@functools.lru_cache(maxsize=256)
 def _unsatisfied(text: str, version: str) -> str | None:
     """Return why requirement ``text`` on the host excludes ``version``, or None.
 
-    Cached: plugins of one host mostly carry the same few requirement strings. The usual
-    shape (``name[extras] specifiers``, no marker) is checked with packaging's specifiers
-    alone; only a requirement with an environment marker needs its full (and, to import,
-    four times dearer) requirement parser.
+    The usual shape (``name[extras] specifiers``, no marker) is checked with packaging's
+    specifiers alone; only a requirement with an environment marker needs its full (and, to
+    import, four times dearer) requirement parser.
     """
     from packaging.specifiers import InvalidSpecifier
     from packaging.version import InvalidVersion, Version

@@ -20,7 +20,14 @@ or zip changes ``st_ino``). Times are integer nanoseconds: rounding them would l
 reinstall within the same second serve stale entry points. Each ``sys.path`` entry has its
 own section listing its metadata folders with their stamps, so a change rescans only the
 changed entries, and in them only the new or changed folders; a reinstall at the same version
-makes a new folder, so what was learnt about it is dropped and learnt again.
+makes a new folder, so what was learnt about it is dropped and learnt again. The lines of
+unchanged records are copied as they were, not parsed and rendered again.
+
+The header also keeps the host's distribution (finding it reads every distribution's
+metadata) and the verdict on each requirement naming the host (checking one imports
+``packaging``), so a rescan after an install needs neither. Both depend on the host version,
+which is part of the host key; the distribution is looked up again when a folder of that
+distribution came, went or was replaced, and if it changed every folder is read again.
 
 The file: five lines (header, help rows, index, per-folder sections, then one line per record:
 its row, which starts with its name, and its metadata folder), written by atomic replace so
@@ -65,6 +72,11 @@ HelpRow = tuple[str, str, "str | None", tuple[str, ...]]
 
 Stamp = list[Any]
 """``[entry, st_mtime_ns, st_ino]`` of a ``sys.path`` entry (``None`` twice if missing)."""
+
+Rendered = dict[int, tuple[PluginRecord, str, bytes]]
+"""Record lines already rendered, by the identity of their record: ``id → (record, folder,
+line)``. Records are never changed in place, so the same object on the same folder has the
+same line."""
 
 
 def fingerprint(path: Iterable[str]) -> list[Stamp]:
@@ -155,6 +167,12 @@ class Manifest:
         self._by_name: dict[str, PluginRecord] | None = None
         self._help: list[HelpRow] | None = None
         self._index: dict[str, Any] | None = None
+        self._distribution: str | None = None
+        """The host's canonical distribution name, if known: kept in the header, because
+        finding it scans every installed distribution's metadata."""
+        self._verdicts: dict[str, str | None] = {}
+        """Requirements on the host checked so far, and why each excludes this host version
+        (None if it does not): kept in the header, so a rescan imports no ``packaging``."""
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -164,7 +182,9 @@ class Manifest:
         header, lines = found if found is not None else ({}, [])
         if not _is_ours(header, self.host_key):
             self._rescan(None)
-        elif not self._is_fresh(header):
+            return self
+        self._distribution, self._verdicts = _host_facts(header)
+        if not self._is_fresh(header):
             self._rescan(lines, header["paths"])
         else:
             self._stamps = header["paths"]
@@ -255,15 +275,16 @@ class Manifest:
     def _all(self) -> list[tuple[PluginRecord, str]]:
         if self._pairs is None:
             try:
-                self._pairs = _parse_records(self._lines[4])
+                self._pairs = _parse_records(self._lines[4])[0]
             except (ValueError, TypeError, KeyError, RecursionError) as exc:
                 self._recover(exc)
-                self._pairs = _parse_records(self._lines[4])
+                self._pairs = _parse_records(self._lines[4])[0]
         return self._pairs
 
     def _recover(self, exc: BaseException) -> None:
         """Rebuild from scratch after finding a damaged part of a file that looked fresh."""
         logger.info("manifest %s is corrupt (%s); rebuilding it", self.path, exc)
+        self._distribution, self._verdicts = None, {}
         self._rescan(None)
 
     # -- scanning --------------------------------------------------------------------------
@@ -295,15 +316,17 @@ class Manifest:
         from pegboard.discovery.entrypoints import canonical_name, combine
 
         stamps = fingerprint(self._sys_path)
-        old_sections, old_pairs = _previous(previous)
+        old_sections, old_pairs, old_lines = _previous(previous)
         if previous is None:
             _prune(os.path.dirname(self.path), keep=self.path)
+        known_host = self._distribution
         kept: dict[str, list[PluginRecord]] = {}
         for record, info in old_pairs:
             kept.setdefault(info, []).append(record.unrefused())
         before = {_join(entry, folder) for entry, old in old_sections.items() for folder in old}
         sections: dict[str, dict[str, list[Any]]] = {}
         found = []
+        changed = set()  # canonical names of the folders read now
         old_stamps = {stamp[0]: stamp for stamp in previous_stamps if isinstance(stamp, list)}
         for stamp in stamps:
             entry = stamp[0]
@@ -316,27 +339,21 @@ class Manifest:
                 info = _join(entry, folder)
                 if scanned is not None:
                     records = scanned
+                    changed.add(canonical_name(folder))
                 elif rows is True:  # its records are in the record lines
                     records = kept[info]
                 else:
                     records = [PluginRecord.from_row(row) for row in rows or ()]
                 kept[info] = records
                 found.append((canonical_name(folder), info, records))
-        if {info for _, info, _ in found} != before or any(
-            value[4] is not None for section in sections.values() for value in section.values()
-        ):
+        gone = before - {info for _, info, _ in found}
+        changed.update(canonical_name(info.rpartition(os.sep)[2]) for info in gone)
+        if known_host is not None and known_host in changed and self._host_moved():
+            self._scan(None, ())  # every verdict depends on it
+            return
+        if changed:
             _retry_failed(kept.values())
         pairs = combine(found, self.scanner.reserved)
-        listed = {info for _, info in pairs}
-        for entry, section in sections.items():
-            for folder, value in section.items():
-                info = _join(entry, folder)
-                rows = value[2]
-                if rows is not None:
-                    # Rows are kept only for a distribution shadowed by an earlier one,
-                    # whose records are in no record line.
-                    rows = True if info in listed else [r.to_row() for r in kept[info]]
-                section[folder] = [value[0], value[1], rows, value[3]]
         self._stamps = stamps
         self._sources = [
             source
@@ -344,7 +361,19 @@ class Manifest:
             for value in section.values()
             for source in value[3]
         ]
-        self._set(pairs, _dumps(sections))
+        stored = _stored_sections(sections, {info for _, info in pairs}, kept)
+        self._set(pairs, stored, _by_identity(old_pairs, old_lines))
+
+    def _host_moved(self) -> bool:
+        """Look the host's distribution up again; return whether it is another one now.
+
+        Asked when a folder of the distribution the manifest knew as the host's came, went
+        or was replaced: the host may have been reinstalled under another project name.
+        """
+        from pegboard.discovery.entrypoints import normalize
+
+        known, self._distribution = self._distribution, normalize(self.scanner.distribution())
+        return self._distribution != known
 
     def _section(
         self,
@@ -372,7 +401,7 @@ class Manifest:
             if (
                 value is not None
                 and value[:2] == [mtime_ns, inode]
-                and all(_mtime(source) == stamp for source, stamp in value[3])
+                and (not value[3] or all(_mtime(f) == stamp for f, stamp in value[3]))
             ):
                 section[folder] = [*value[:4], None]
             else:
@@ -386,11 +415,14 @@ class Manifest:
 
         info = _join(entry, folder)
         scanner = self.scanner
+        if self._distribution is None:
+            self._distribution = normalize(scanner.distribution())
         records = scan_distribution(
             info,
             scanner.group,
-            host=normalize(scanner.distribution()),
+            host=self._distribution,
             host_version=scanner.host_version,
+            verdicts=self._verdicts,
         )
         if not records:
             return [mtime_ns, inode, None, [], []]
@@ -419,11 +451,19 @@ class Manifest:
         ]
         if new == pairs:
             return
-        self._set(new, self._lines[3])
+        self._set(
+            new, self._lines[3], _by_identity(pairs, self._lines[4].split(b"\n") if pairs else [])
+        )
         self._write()
 
-    def _set(self, pairs: list[tuple[PluginRecord, str]], sections: bytes) -> None:
-        """Make ``pairs`` the records, rendering every line of the file from them."""
+    def _set(
+        self, pairs: list[tuple[PluginRecord, str]], sections: bytes, rendered: Rendered
+    ) -> None:
+        """Make ``pairs`` the records, rendering every line of the file from them.
+
+        The line of a record found in ``rendered`` is reused as it is: after an install,
+        rendering the unchanged records again would cost more than the rest of the rescan.
+        """
         self._pairs = pairs
         self._by_name = None
         owners: dict[str, PluginRecord] = {}
@@ -447,7 +487,7 @@ class Manifest:
             _dumps(help_rows),
             _dumps(index),
             sections,
-            b"\n".join(_dumps([*record.to_row(), info]) for record, info in pairs),
+            b"\n".join(_render(record, info, rendered) for record, info in pairs),
         ]
         header = {
             "schema": SCHEMA,
@@ -455,6 +495,8 @@ class Manifest:
             "host": self.host_key,
             "paths": self._stamps,
             "editable": self._sources,
+            "distribution": self._distribution,
+            "requirements": self._verdicts,
             "crc": zlib.crc32(b"\n".join(body)),
         }
         self._lines = [_dumps(header), *body]
@@ -484,6 +526,27 @@ def _retry_failed(groups: Iterable[list[PluginRecord]]) -> None:
     """
     for records in groups:
         records[:] = [r.forget() if r.kind in _RETRY else r for r in records]
+
+
+def _stored_sections(
+    sections: dict[str, dict[str, list[Any]]],
+    listed: Collection[str],
+    records: Mapping[str, list[PluginRecord]],
+) -> bytes:
+    """Return the sections line: each folder's ``[mtime_ns, ino, rows, sources]``.
+
+    ``rows`` is true for a folder whose records are in the record lines (``listed``); the
+    rows themselves are kept only for a distribution shadowed by an earlier one, whose
+    ``records`` are in no record line.
+    """
+    for entry, section in sections.items():
+        for folder, value in section.items():
+            rows = value[2]
+            if rows is not None:
+                info = _join(entry, folder)
+                rows = True if info in listed else [r.to_row() for r in records[info]]
+            section[folder] = [value[0], value[1], rows, value[3]]
+    return _dumps(sections)
 
 
 def _dumps(value: object) -> bytes:
@@ -593,6 +656,20 @@ def _is_ours(header: dict[str, Any], host_key: list[str]) -> bool:
     )
 
 
+def _host_facts(header: dict[str, Any]) -> tuple[str | None, dict[str, str | None]]:
+    """Return the host distribution and requirement verdicts of ``header``, or none.
+
+    Both only save work: malformed ones are dropped and found again.
+    """
+    distribution = header.get("distribution")
+    verdicts = header.get("requirements")
+    if not isinstance(verdicts, dict) or not all(
+        isinstance(problem, (str, type(None))) for problem in verdicts.values()
+    ):
+        verdicts = {}
+    return distribution if isinstance(distribution, str) else None, verdicts
+
+
 def _pairs_list(value: object) -> bool:
     return isinstance(value, list) and all(
         isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) for item in value
@@ -601,13 +678,14 @@ def _pairs_list(value: object) -> bool:
 
 def _previous(
     lines: list[bytes] | None,
-) -> tuple[dict[str, dict[str, list[Any]]], list[tuple[PluginRecord, str]]]:
-    """Return the per-entry sections and the records of an older file, or empty ones.
+) -> tuple[dict[str, dict[str, list[Any]]], list[tuple[PluginRecord, str]], list[bytes]]:
+    """Return the per-entry sections, the records and record lines of an older file.
 
-    Anything malformed in them makes the whole older file worthless: start from scratch.
+    Empty ones if there is none. Anything malformed in them makes the whole older file
+    worthless: start from scratch.
     """
     if lines is None:
-        return {}, []
+        return {}, [], []
     try:
         sections = json.loads(lines[3])
         if not isinstance(sections, dict):
@@ -615,10 +693,10 @@ def _previous(
         for section in sections.values():
             for value in section.values():
                 _check_section_value(value)
-        return sections, _parse_records(lines[4])
+        return (sections, *_parse_records(lines[4]))
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         logger.info("manifest sections are corrupt (%s); scanning everything", exc)
-        return {}, []
+        return {}, [], []
 
 
 def _check_section_value(value: object) -> None:
@@ -640,22 +718,49 @@ def _check_section_value(value: object) -> None:
 
 def _parse_line(line: bytes) -> tuple[PluginRecord, str]:
     """Return the record and metadata folder of one record line (``[*row, folder]``)."""
-    row = json.loads(line)
+    return _pair(json.loads(line))
+
+
+def _pair(row: object) -> tuple[PluginRecord, str]:
     if type(row) is not list or not row or type(row[-1]) is not str:
-        raise TypeError(f"malformed record line {line!r}")
+        raise TypeError(f"malformed record line {row!r}")
     return PluginRecord.from_row(row[:-1]), row[-1]
 
 
-def _parse_records(text: bytes) -> list[tuple[PluginRecord, str]]:
+def _parse_records(text: bytes) -> tuple[list[tuple[PluginRecord, str]], list[bytes]]:
+    """Return the records and metadata folders of the record lines ``text``, and its lines.
+
+    The lines are parsed as one JSON array, which costs a quarter of parsing them one by
+    one; a line holding anything but one value changes the count, and is rejected.
+    """
     if not text:
-        return []
+        return [], []
+    lines = text.split(b"\n")
     enabled = gc.isenabled()
     gc.disable()  # as in _loads: thousands of acyclic rows
     try:
-        return [_parse_line(line) for line in text.split(b"\n")]
+        rows = json.loads(b"[" + b",".join(lines) + b"]")
+        if len(rows) != len(lines):
+            raise ValueError("a record line holds more than one value")
+        return [_pair(row) for row in rows], lines
     finally:
         if enabled:
             gc.enable()
+
+
+def _by_identity(pairs: Sequence[tuple[PluginRecord, str]], lines: Sequence[bytes]) -> Rendered:
+    """Return the lines of ``pairs`` (rendered from them, in order) by record identity."""
+    return {
+        id(record): (record, info, line) for (record, info), line in zip(pairs, lines, strict=True)
+    }
+
+
+def _render(record: PluginRecord, info: str, rendered: Rendered) -> bytes:
+    """Return the record line of ``record`` from ``info``, reusing its earlier line if any."""
+    known = rendered.get(id(record))
+    if known is not None and known[0] is record and known[1] == info:
+        return known[2]
+    return _dumps([*record.to_row(), info])
 
 
 _HELP_TYPES: Final = frozenset((str, str, kind, str) for kind in (str, type(None)))

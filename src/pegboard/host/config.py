@@ -38,6 +38,11 @@ def env_flag(host: str, suffix: str) -> bool:
     return (env(host, suffix) or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def default_group(host: str) -> str:
+    """Return the entry-point group of a host that names none: ``<host>.plugins``."""
+    return f"{host}.plugins"
+
+
 def config_dir(host: str) -> str:
     """Return the host's config folder (``<PREFIX>_CONFIG_DIR`` overrides platformdirs)."""
     return _user_dir(host, "CONFIG")
@@ -147,7 +152,7 @@ class HostIdentity:
         entry_point_groups: tuple[str, ...] = (),
         defined_in: str | None = None,
     ) -> None:
-        self.entry_point_groups = entry_point_groups or (f"{name}.plugins",)
+        self.entry_point_groups = entry_point_groups or (default_group(name),)
         self.name = name
         self.version = version
         self.api_version = api_version

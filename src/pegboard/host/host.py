@@ -146,6 +146,17 @@ class Host:
         the management commands and pegboard's global options are added; a global option
         whose name or flag the app already uses is left out. The returned group becomes
         ``host.cli``; use it (or :meth:`main`) as the application's entry point.
+
+        The rule for a ``Group`` subclass: its overrides run, and ``super()`` in them reaches
+        pegboard's lazy group rather than Click's. So ``get_command`` and
+        ``resolve_command`` aliases or prefixes reach plugin and management commands,
+        ``list_commands`` orders them too, and ``format_commands`` and ``shell_complete``
+        list them; listing uses stand-ins carrying the cached help, so help and completion
+        still import no plugin. An override that bypasses ``super()`` keeps its result,
+        and pegboard adds to it: commands its ``get_command`` does not find are looked up as
+        plugins, and names its ``list_commands`` leaves out are listed after its own. Around
+        the app's methods pegboard keeps its global options, strict mode, the command hooks
+        (named as the app's ``resolve_command`` names the command) and error reporting.
         """
         from pegboard.host.options import taken_by
         from pegboard.host.root import HostGroup, hosted_class

@@ -8,11 +8,12 @@ command so ``pre_execute``/``post_execute`` are called around it (``host.observe
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 import click
 
@@ -32,6 +33,9 @@ logger = get_logger(__name__)
 
 LazyBuiltin = tuple[str, str]
 """(``module:attribute`` of a Click command, its short help)."""
+
+_LISTING: Final = "pegboard.listing"
+"""``ctx.meta`` key set while the root lists its commands (help, completion of names)."""
 
 
 class HostContext(click.Context):
@@ -95,18 +99,25 @@ class PluginGroup(click.Group):
         return sorted(self.builtin_names() | set(self._plugin_help(ctx)))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """Write built-in and plugin commands as two sections, from cached help only."""
-        limit = formatter.width - 6 - max(map(len, self.list_commands(ctx)), default=0)
-        builtin_rows = [
-            (name, command.get_short_help_str(limit))
-            for name, command in sorted(self.commands.items())
-            if not command.hidden
-        ]
-        builtin_rows += [(name, text) for name, (_, text) in self.lazy_builtins.items()]
+        """Write built-in and plugin commands as two sections, from cached help only.
+
+        Each section keeps the order of :meth:`list_commands` (sorted, unless an adopted
+        application orders its commands itself).
+        """
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names), default=0)
+        plugin_help = self._plugin_help(ctx)
+        builtin_rows = []
+        for name in names:
+            command = self.commands.get(name)
+            if command is not None and not command.hidden:
+                builtin_rows.append((name, command.get_short_help_str(limit)))
+            elif name in self.lazy_builtins:
+                builtin_rows.append((name, self.lazy_builtins[name][1]))
         if builtin_rows:
             with formatter.section("Commands"):
-                formatter.write_dl(sorted(builtin_rows))
-        plugin_rows = sorted(self._plugin_help(ctx).items())
+                formatter.write_dl(builtin_rows)
+        plugin_rows = [(name, plugin_help[name]) for name in names if name in plugin_help]
         if plugin_rows:
             with formatter.section("Plugin commands"):
                 _write_rows(formatter, plugin_rows)
@@ -139,11 +150,35 @@ class PluginGroup(click.Group):
         if command is not None:
             return command
         lazy = self.lazy_builtins.get(cmd_name)
+        if ctx.meta.get(_LISTING):
+            return self._listed(ctx, cmd_name, lazy)
         if lazy is not None:
             module, _, attribute = lazy[0].partition(":")
             loaded: click.Command = getattr(importlib.import_module(module), attribute)
             return loaded
         return self._plugin_command(ctx, cmd_name)
+
+    @contextlib.contextmanager
+    def listing(self, ctx: click.Context) -> Iterator[None]:
+        """Answer :meth:`get_command` with stand-ins while the commands are only listed.
+
+        An application's own ``format_commands`` or ``shell_complete`` (or Click's) asks
+        every listed command for its short help; a stand-in made from cached help answers
+        that without importing a plugin or a management command.
+        """
+        before = ctx.meta.get(_LISTING)
+        ctx.meta[_LISTING] = True
+        try:
+            yield
+        finally:
+            ctx.meta[_LISTING] = before
+
+    def _listed(
+        self, ctx: click.Context, name: str, lazy: LazyBuiltin | None
+    ) -> click.Command | None:
+        """Return a stand-in for ``name`` carrying its cached help, or None if unknown."""
+        text = lazy[1] if lazy is not None else self._plugin_help(ctx).get(name)
+        return None if text is None else click.Command(name, help=printable(text))
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -208,23 +243,42 @@ def _group_or_refusal(
         group = pipeline.load_group(name)
         if group is not None:
             return group
-    if record is not None and not ctx.resilient_parsing:
+    if ctx.resilient_parsing:
+        return None
+    if record is not None:
         raise PluginLoadError(
             f"Plugin {name!r} cannot run: it is {record.verdict.value}"
             f" ({record.reason or 'no reason recorded'}).",
             plugin=name,
             hint=f"Run `{ctx.find_root().info_name} plugins info {name}` for details.",
         )
+    # Only what was learnt before a plugin was switched off is known: a disabled plugin is
+    # never imported, not even to learn which groups it adds to.
+    providers = catalog.manifest.contributors(name).get(name, [])
+    if providers and not any(map(catalog.selection.allows, providers)):
+        raise _not_selected(ctx, providers[0], catalog, group=name, providers=providers)
     return None
 
 
-def _not_selected(ctx: click.Context, name: str, catalog: Catalog) -> PluginDisabledError:
-    """Return the error for a plugin this run may not load, saying why and what to do."""
+def _not_selected(
+    ctx: click.Context,
+    name: str,
+    catalog: Catalog,
+    *,
+    group: str | None = None,
+    providers: Sequence[str] = (),
+) -> PluginDisabledError:
+    """Return the error for a plugin this run may not load, saying why and what to do.
+
+    With ``group``, the plugin is the first of the ``providers`` of that command group, none
+    of which may load: the message names the group and every plugin that provides it.
+    """
     from pegboard.host import config
 
     root = ctx.find_root().info_name
     prefix = config.env_prefix(catalog.host.name)
     selection = catalog.selection
+    names = list(providers) or [name]
     if selection.no_plugins:
         why = f"plugins are off for this run (--no-plugins or {prefix}_NO_PLUGINS)"
         hint = "Run the command without them to use it."
@@ -233,11 +287,22 @@ def _not_selected(ctx: click.Context, name: str, catalog: Catalog) -> PluginDisa
         hint = "Run the command without switching it off to use it."
     elif name in selection.disabled:
         why = "it is disabled"
-        hint = f"Run `{root} plugins enable {name}` to enable it."
+        disabled = " ".join(n for n in names if n in selection.disabled)
+        them = "them" if " " in disabled else "it"
+        hint = f"Run `{root} plugins enable {disabled}` to enable {them}."
     else:
         why = f"it is not in {prefix}_PLUGINS, the only plugins this run may load"
         hint = f"Add it to {prefix}_PLUGINS, or unset the variable."
-    return PluginDisabledError(f"Plugin {name!r} is not loaded: {why}.", plugin=name, hint=hint)
+    message = f"Plugin {name!r} is not loaded: {why}."
+    if group is not None and len(names) == 1:
+        message = f"Command group {group!r} comes from plugin {name!r}, which is not loaded: {why}."
+    elif group is not None:
+        listed = ", ".join(map(repr, names))
+        message = (
+            f"Command group {group!r} comes from plugins {listed}, none of which is loaded"
+            f" ({name!r}: {why})."
+        )
+    return PluginDisabledError(message, plugin=name, hint=hint)
 
 
 def _write_rows(formatter: click.HelpFormatter, rows: list[tuple[str, str]]) -> None:

@@ -78,12 +78,9 @@ def learn_in_child(payload: Mapping[str, Any]) -> dict[str, Any]:
 def facts(loaded: LoadedPlugin, hooks: Sequence[str]) -> dict[str, Any]:
     """Return what a load revealed about a plugin, as JSON data."""
     command = loaded.command
-    if loaded.error is not None and loaded.kind is None:
-        kind = "incompatible" if loaded.incompatible else "failed"
-    else:
-        kind = loaded.kind or "failed"
-        if kind == "plugin" and command is None:
-            kind = "hooks"
+    kind = loaded.kind or "failed"
+    if kind == "plugin" and command is None:
+        kind = "hooks"
     return {
         "kind": kind,
         "help": command.get_short_help_str(limit=300) if command is not None else None,

@@ -61,18 +61,24 @@ class _LoadFailure(Exception):
 
 
 class LoadedPlugin:
-    """The outcome of loading one plugin (``error is None`` when it loaded).
+    """What loading one plugin in this process produced (``error is None`` when it loaded).
 
-    ``groups`` are the command groups the plugin added subcommands to (``command_group``)
-    while loading. A plain class, not a dataclass: running one plugin command builds one,
-    and importing :mod:`dataclasses` would cost that path about a millisecond.
+    The runtime view of a plugin, next to its :class:`PluginRecord` (the facts known without
+    importing it): the object, its command, and how the import went. ``kind`` is what the
+    import found (``command``, ``typer``, ``plugin``, or ``incompatible`` for a
+    ``requires_api_version`` this host does not meet; None when it failed before that; the
+    learnt ``failed`` or ``incompatible`` for a plugin not imported as it is known to fail).
+    ``groups`` are the command groups it added subcommands to (``command_group``). A plain
+    class with slots, not a named tuple: the outcome changes as it moves through the steps
+    (a ``startup`` that fails sets ``error``), and not a dataclass: running one plugin
+    command builds one, and importing :mod:`dataclasses` would cost that path about a
+    millisecond.
     """
 
     __slots__ = (
         "command",
         "error",
         "groups",
-        "incompatible",
         "kind",
         "output",
         "plugin",
@@ -90,7 +96,6 @@ class LoadedPlugin:
         self.seconds = 0.0
         self.error: str | None = None
         self.traceback: str | None = None
-        self.incompatible = False
         self.groups: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
@@ -184,7 +189,7 @@ def known_failure(registry: Registry, record: PluginRecord) -> LoadedPlugin | No
         return None
     loaded = LoadedPlugin(record)
     loaded.error = record.failure or "it failed when it was learnt"
-    loaded.incompatible = record.kind == "incompatible"
+    loaded.kind = record.kind
     with contextlib.suppress(PegboardError):  # the name may be taken in this registry
         registry.transition(record.name, PluginState.DISCOVERED)
         fail(registry, record.name, loaded.error, None)
@@ -249,23 +254,21 @@ def _call_lifecycle(
 
 
 def _register(registry: Registry, loaded: LoadedPlugin) -> None:
+    """Register the loaded plugin (not started), with the identity registry users look up.
+
+    Its metadata is ``version`` and ``distribution`` only: what loading found stays on
+    ``loaded`` and what is known without importing on its record, not in a third copy.
+    """
     from pegboard.hooks.lifecycle import PluginState
 
     record = loaded.record
     plugin_version = getattr(loaded.plugin, "version", None)
-    metadata = {
-        "distribution": record.distribution,
-        "target": record.target,
-        "kind": loaded.kind,
-        "import_seconds": loaded.seconds,
-        "import_output": loaded.output or None,
-    }
     try:
         registry.register(
             record.name,
             loaded.plugin,
             version=plugin_version if isinstance(plugin_version, str) else record.version,
-            metadata=metadata,
+            metadata={"distribution": record.distribution},
             activate=False,
         )
         registry.transition(record.name, PluginState.ACTIVE)
@@ -369,7 +372,7 @@ def _check_api(loaded: LoadedPlugin, required: object, api_version: str) -> None
             "(use e.g. '>=1.2,<2'); report it to the plugin's author"
         ) from exc
     if not specifier.contains(api_version, prereleases=True):
-        loaded.incompatible = True
+        loaded.kind = "incompatible"
         raise _LoadFailure(
             f"it requires host API {specifier} but this host provides API {api_version}; "
             "install a release of the plugin made for this API"

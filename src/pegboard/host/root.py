@@ -16,6 +16,8 @@ from pegboard.host.lazy import PluginGroup
 from pegboard.host.options import apply_environment, options
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from pegboard.host.catalog import Catalog
     from pegboard.host.host import Host
 
@@ -35,7 +37,7 @@ def catalog_of(ctx: click.Context) -> Catalog:
     return host_of(ctx).catalog_for(ctx)
 
 
-class HostGroup(PluginGroup, ReportingGroup):
+class HostGroup(ReportingGroup, PluginGroup):
     """The root group of a host: global options, the command hooks and error rendering.
 
     Errors render themselves wherever they happen: a :class:`PegboardError` becomes two
@@ -46,6 +48,8 @@ class HostGroup(PluginGroup, ReportingGroup):
     host: Host
     global_keys: frozenset[str]
     """Keys of the pegboard global options mounted on this root."""
+    app_class: type[click.Group] | None = None
+    """The adopted application's own ``Group`` subclass, if it has one."""
 
     def __init__(self, host: Host, *, global_keys: frozenset[str], **kwargs: Any):
         super().__init__(pipeline_for=host.pipeline_for, **kwargs)
@@ -80,10 +84,40 @@ class HostGroup(PluginGroup, ReportingGroup):
             param.handle_parse_result(ctx, opts, [])
         apply_environment(self.host.name, ctx, self.global_keys)
 
+    # -- composed with an adopted application's Group subclass (see hosted_class) --------
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The application's list, in its order, then pegboard's commands it left out."""
+        names = super().list_commands(ctx)
+        if not self._app_overrides("list_commands"):
+            return names
+        listed = set(names)
+        added = set(self.lazy_builtins) | set(self._plugin_help(ctx))
+        return [*names, *sorted(added - listed)]
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        """Ask the application's own group first (a subclass may add aliases), then plugins."""
-        own = super(PluginGroup, self).get_command(ctx, cmd_name)
-        return own if own is not None else super().get_command(ctx, cmd_name)
+        """Ask the application's lookup (aliases, prefixes), then pegboard's.
+
+        An override that calls ``super().get_command`` reaches plugins and management
+        commands through it; one that looks only at its own commands still has them after.
+        """
+        command = super().get_command(ctx, cmd_name)
+        if command is None and self._app_overrides("get_command"):
+            command = PluginGroup.get_command(self, ctx, cmd_name)
+        return command
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with self.listing(ctx):
+            super().format_help(ctx, formatter)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        with self.listing(ctx):
+            return super().shell_complete(ctx, incomplete)
+
+    def _app_overrides(self, method: str) -> bool:
+        """Whether the adopted application's own class defines ``method``."""
+        kind = self.app_class
+        return kind is not None and getattr(kind, method) is not getattr(click.Group, method)
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -92,7 +126,7 @@ class HostGroup(PluginGroup, ReportingGroup):
             name, command, rest = super().resolve_command(ctx, args)
             if command is None or name is None or ctx.resilient_parsing:
                 return name, command, rest
-            if name in self.lazy_builtins:
+            if name in self.lazy_builtins or command.name in self.lazy_builtins:
                 return name, command, rest  # management commands never need plugins
             if options(ctx).strict:
                 self.host.require_all_plugins(ctx)
@@ -115,8 +149,12 @@ _HOSTED: dict[type[click.Group], type[HostGroup]] = {}
 def hosted_class(kind: type[click.Group]) -> type[HostGroup]:
     """Return a class behaving as ``kind`` (an app's Group subclass) and as a host's root.
 
-    pegboard's methods come first and defer to ``kind``'s through ``super()``; ``kind``'s
-    own context class is kept.
+    The order is ``HostGroup``, then ``kind``, then ``PluginGroup``, then ``click.Group``.
+    ``HostGroup`` keeps what every root needs (global options, the command hooks, strict
+    mode, error rendering, stand-ins while listing) and hands each call on to ``kind``; when
+    ``kind``'s own overrides call ``super()``, they reach the lazy plugin group instead of
+    Click's, so their aliases, sections and completions cover plugin commands too.
+    ``kind``'s own context class is kept.
     """
     if issubclass(kind, HostGroup):
         return kind
@@ -124,10 +162,11 @@ def hosted_class(kind: type[click.Group]) -> type[HostGroup]:
         return HostGroup
     found = _HOSTED.get(kind)
     if found is None:
-        attributes: dict[str, Any] = {"__module__": kind.__module__}
+        attributes: dict[str, Any] = {"__module__": kind.__module__, "app_class": kind}
         if kind.context_class is not click.Context:
             attributes["context_class"] = kind.context_class
-        found = _HOSTED[kind] = type(f"Hosted{kind.__name__}", (HostGroup, kind), attributes)
+        bases = (HostGroup, kind, PluginGroup)
+        found = _HOSTED[kind] = type(f"Hosted{kind.__name__}", bases, attributes)
     return found
 
 

@@ -34,6 +34,7 @@ from packaging.utils import canonicalize_name
 
 from pegboard._errors import InstallError, PluginNotFoundError
 from pegboard._log import get_logger
+from pegboard.host.config import HostIdentity
 from pegboard.manage.tools import NO_OPTIONS, EnvironmentTool, InstallOptions, Tool, detect
 
 logger = get_logger(__name__)
@@ -71,7 +72,10 @@ for dist in importlib.metadata.distributions():
     rows.append({
         "name": name,
         "version": dist.version,
-        "plugins": [e.name for e in dist.entry_points.select(group=sys.argv[1])],
+        # The host's groups, in its order; a name declared in two of them counts once.
+        "plugins": list(dict.fromkeys(
+            e.name for group in sys.argv[1:] for e in dist.entry_points.select(group=group)
+        )),
         "requires": [re.match(r"[A-Za-z0-9._-]*", r).group() for r in dist.requires or ()],
         "direct_url": dist.read_text("direct_url.json"),
         "location": str(dist.locate_file("")),
@@ -252,9 +256,11 @@ def _write_stderr(line: str) -> None:
 
 
 class Installer:
-    """Installs and removes the plugins of host ``host`` in the interpreter ``python``.
+    """Installs and removes the plugins of the host ``identity`` in the interpreter ``python``.
 
-    ``protected`` adds distributions (the host's own) to :data:`ALWAYS_PROTECTED`.
+    A plugin is a distribution with an entry point in one of the host's entry-point groups
+    (``identity.entry_point_groups``). The host's own distribution is protected, and
+    ``protected`` adds further ones to :data:`ALWAYS_PROTECTED`.
     ``extra_pip_args`` go to every ``install`` pip (or ``uv pip``) runs, rollbacks included
     (index options, ``--no-build-isolation``). The installer's output goes line by line to
     ``progress`` (default: stderr; it may be called from a helper thread, one line at a time);
@@ -266,7 +272,7 @@ class Installer:
 
     def __init__(
         self,
-        host: str,
+        identity: HostIdentity,
         *,
         python: str = sys.executable,
         protected: Iterable[str] = (),
@@ -276,11 +282,12 @@ class Installer:
         progress: Progress | None = None,
         prefix: str | None = None,
     ):
-        self.host = host
-        self.group = f"{host}.plugins"
+        self.host = identity.name
+        self.groups = identity.entry_point_groups
         self.python = python
         self.prefix = prefix or _prefix_of(python)
-        self.protected = ALWAYS_PROTECTED | {canonicalize_name(name) for name in protected}
+        own = {identity.distribution, *protected}
+        self.protected = ALWAYS_PROTECTED | {canonicalize_name(name) for name in own}
         self.quiet = quiet
         self.runner = runner
         self.extra_pip_args = tuple(extra_pip_args)
@@ -385,12 +392,14 @@ class Installer:
                 hint=f"Upgrade {self.host} with the tool that installed it (pip, pipx or "
                 f"uv tool), and install plugins with `{self.host} plugins install NAME`.",
             )
+        groups = " or ".join(map(repr, self.groups))
+        word = "group" if len(self.groups) == 1 else "groups"
         return InstallError(
             f"{', '.join(strays)} provides no plugin for {self.host} "
-            f"(no entry point in the group {self.group!r}), and no plugin needs it.",
+            f"(no entry point in the {word} {groups}), and no plugin needs it.",
             plugin=strays[0],
             hint=f"Check the name: a plugin for {self.host} declares an entry point in "
-            f"{self.group!r}. Install other packages with pip.",
+            f"{groups}. Install other packages with pip.",
         )
 
     def resolve_uninstall(self, names: Sequence[str]) -> dict[str, tuple[str, ...]]:
@@ -562,7 +571,7 @@ class Installer:
     def _snapshot(self) -> dict[str, _Dist]:
         """Return the target's distributions by canonical name; the first on sys.path wins."""
         # -P: the working folder is not on sys.path, so a json.py there is never run.
-        command = [self.python, "-P", "-c", _SNAPSHOT, self.group]
+        command = [self.python, "-P", "-c", _SNAPSHOT, *self.groups]
         try:
             finished = subprocess.run(command, capture_output=True, text=True, check=False)
             if finished.returncode != 0:

@@ -4,24 +4,27 @@ the checker (or another plugin's verdict) down.
 The parent (:func:`check_plugins`) discovers the host's plugins afresh (no manifest), settles
 what needs no plugin code (not installed, duplicated, incompatible) and runs one job per
 remaining plugin through :mod:`pegboard.workers`. The child (:func:`check_job`) loads and
-starts the plugin as a host would, asks its ``health`` hook and returns a report.
+starts the plugin as a host would, asks its ``health`` hook and returns what it found.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from pegboard._names import suggest
 from pegboard.discovery.entrypoints import discover
 from pegboard.discovery.records import PluginRecord
+from pegboard.hooks.names import HEALTH
 from pegboard.host.config import HostIdentity
 from pegboard.host.loading import HOST_MODULES
 from pegboard.workers import Job, Outcome, Status, run_jobs
 from pegboard.workers.jsonsafe import safe_repr
 from pegboard.workers.runner import Progress
+
+if TYPE_CHECKING:
+    from pegboard.hooks.registry import Registry
 
 DEFAULT_TIMEOUT: Final = 30.0
 """Seconds a check may take before the plugin is reported as hanging."""
@@ -33,12 +36,17 @@ _WHOLE: Final = 10_000
 """A summary length no help text reaches, for summaries that are not cut."""
 
 
-@dataclasses.dataclass
-class CheckReport:
-    """What checking one plugin found; ``problems`` is empty when the plugin is fine."""
+class CheckReport(NamedTuple):
+    """What checking one plugin found; ``problems`` is empty when the plugin is fine.
+
+    Made from the record, then once more with what the child found (:func:`check_job`
+    sends that as plain data); ``plugins check`` prints its text and its JSON from it.
+    ``hooks`` and ``commands`` stay empty unless the child loaded the plugin.
+    """
 
     name: str
-    problems: list[str] = dataclasses.field(default_factory=list)
+    problems: tuple[str, ...]
+    commands: dict[str, str]
     installed: bool = True
     distribution: str | None = None
     version: str | None = None
@@ -46,8 +54,7 @@ class CheckReport:
     kind: str | None = None
     import_seconds: float | None = None
     seconds: float = 0.0
-    hooks: list[str] = dataclasses.field(default_factory=list)
-    commands: dict[str, str] = dataclasses.field(default_factory=dict)
+    hooks: tuple[str, ...] = ()
     health: Any = None
     output: str = ""
     traceback: str | None = None
@@ -59,7 +66,7 @@ class CheckReport:
 
     def to_json(self) -> dict[str, Any]:
         """Return the report as JSON-compatible data (``ok`` included)."""
-        return {"ok": self.ok, **dataclasses.asdict(self)}
+        return self._asdict() | {"ok": self.ok}
 
 
 def check_plugins(
@@ -93,9 +100,11 @@ def check_plugins(
     ]
     preload = (__name__, *HOST_MODULES, *_spec_modules(host))
     outcomes = run_jobs(jobs, timeout=timeout, progress=progress, preload=preload)
-    for (report, _), outcome in zip(to_load, outcomes, strict=True):
-        _merge(report, outcome, timeout)
-    return reports
+    merged = {
+        report.name: _merge(report, outcome, timeout)
+        for (report, _), outcome in zip(to_load, outcomes, strict=True)
+    }
+    return [merged.get(report.name, report) for report in reports]
 
 
 def check_plugin(host: HostIdentity, name: str, *, timeout: float = DEFAULT_TIMEOUT) -> CheckReport:
@@ -110,45 +119,57 @@ def _without_code(name: str, found: Mapping[str, list[PluginRecord]]) -> CheckRe
     if not mine:
         close = suggest(name, list(found))
         hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-        return CheckReport(name, [f"no plugin named {name!r} is installed.{hint}"], installed=False)
+        return CheckReport(name, (f"no plugin named {name!r} is installed.{hint}",), {}, False)
     record = _usable(mine)
-    report = CheckReport(
-        name, distribution=record.distribution, version=record.version, verdict=record.verdict.value
-    )
-    report.problems += [
+    problems = [
         f"another distribution also provides {name!r}: {r.reason}" for r in mine if r is not record
     ]
     if not record.usable:
-        report.problems.append(f"{record.verdict.value}: {record.reason}")
-    return report
+        problems.append(f"{record.verdict.value}: {record.reason}")
+    return CheckReport(
+        name,
+        tuple(problems),
+        {},
+        distribution=record.distribution,
+        version=record.version,
+        verdict=record.verdict.value,
+    )
 
 
 def _usable(records: Sequence[PluginRecord]) -> PluginRecord:
     return next((r for r in records if r.usable), records[0])
 
 
-def _merge(report: CheckReport, outcome: Outcome, timeout: float) -> None:
-    """Fold the child's outcome into ``report``."""
-    report.seconds = outcome.seconds
+def _merge(report: CheckReport, outcome: Outcome, timeout: float) -> CheckReport:
+    """Return ``report`` with the child's outcome folded in."""
+    # What the plugin wrote below Python's streams (os.write, subprocesses) is kept too.
     if outcome.status == Status.OK:
         found = outcome.value
-        report.problems += found["problems"]
-        for field in ("kind", "import_seconds", "hooks", "commands", "health", "traceback"):
-            setattr(report, field, found[field])
-        report.output = found["output"]
-    elif outcome.status == Status.TIMEOUT:
-        report.problems.append(
+        return report._replace(
+            problems=(*report.problems, *found["problems"]),
+            kind=found["kind"],
+            import_seconds=found["import_seconds"],
+            hooks=tuple(found["hooks"]),
+            commands=found["commands"],
+            health=found["health"],
+            traceback=found["traceback"],
+            output=found["output"] + outcome.output,
+            seconds=outcome.seconds,
+        )
+    if outcome.status == Status.TIMEOUT:
+        problem = (
             f"the check did not finish within {timeout:g} s: the plugin hangs while loading or "
             "starting; report it to its author or disable it"
         )
     else:
         tail = " / ".join(outcome.output.strip().splitlines()[-3:]) or "no output"
-        report.problems.append(
+        problem = (
             f"the check process ended early: {outcome.error} (last output: {tail}); the "
             "plugin crashes its host"
         )
-    # What the plugin wrote below Python's streams (os.write, subprocesses) is kept too.
-    report.output += outcome.output
+    return report._replace(
+        problems=(*report.problems, problem), output=outcome.output, seconds=outcome.seconds
+    )
 
 
 def _spec_modules(host: HostIdentity) -> list[str]:
@@ -157,48 +178,57 @@ def _spec_modules(host: HostIdentity) -> list[str]:
 
 
 def check_job(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """Load, start and ask one plugin as a host would; return the report (runs in the child)."""
-    from pegboard.hooks.names import HEALTH
+    """Load, start and ask one plugin as a host would; return what it found (in the child).
+
+    The values are returned as they are: the runner makes them JSON-safe (a plugin's health
+    value may be anything).
+    """
     from pegboard.hooks.registry import Registry
     from pegboard.host.loading import load_plugins
 
     host = HostIdentity.from_payload(payload["host"])
     record = PluginRecord.from_row(payload["record"])
-    report = CheckReport(record.name)
     registry = Registry(hookspecs=host.hookspecs)
     (loaded,) = load_plugins(registry, [record], api_version=host.api_version)
-    report.kind, report.import_seconds = loaded.kind, loaded.seconds
-    report.output, report.traceback = loaded.output, loaded.traceback
-    if loaded.output:
-        report.problems.append(f"it prints while loading: {loaded.output.strip()[:200]!r}")
+    printed = loaded.output.strip()[:200]
+    problems = [f"it prints while loading: {printed!r}"] if loaded.output else []
+    hooks: list[str] = []
+    health: Any = None
+    traceback = loaded.traceback
     if loaded.error is not None:
-        report.problems.append(loaded.error)
-        report.traceback = report.traceback or registry.meta(record.name).get("traceback")
-        return _fields(report)
-    report.hooks = registry.implemented_hooks(record.name)
-    report.commands = _commands(loaded.command, record.name)
-    if HEALTH in report.hooks:
-        outcomes = registry.call_hook_detailed_sync(
-            HEALTH, timeout=HEALTH_TIMEOUT, offload_sync=True
-        )
-        for outcome in outcomes:
-            if outcome.plugin != record.name:
-                continue
-            report.health = outcome.result if outcome.ok else safe_repr(outcome.error)
-            if not outcome.ok:
-                report.problems.append(f"its health hook failed: {safe_repr(outcome.error)}")
-            elif outcome.result is not True:
-                report.problems.append(f"it reports itself unhealthy: {safe_repr(outcome.result)}")
-    return _fields(report)
+        problems.append(loaded.error)
+        traceback = traceback or registry.meta(record.name).get("traceback")
+    else:
+        hooks = registry.implemented_hooks(record.name)
+        if HEALTH in hooks:
+            health, unhealthy = _health(registry, record.name)
+            problems += unhealthy
+    return {
+        "problems": problems,
+        "kind": loaded.kind,
+        "import_seconds": loaded.seconds,
+        "hooks": hooks,
+        "commands": _commands(loaded.command, record.name) if loaded.error is None else {},
+        "health": health,
+        "output": loaded.output,
+        "traceback": traceback,
+    }
 
 
-def _fields(report: CheckReport) -> dict[str, Any]:
-    """Return the report's fields as they are: the runner makes them JSON-safe.
-
-    Not :func:`dataclasses.asdict`, which deep-copies the plugin's health value (and fails
-    on values that cannot be copied).
-    """
-    return {field.name: getattr(report, field.name) for field in dataclasses.fields(report)}
+def _health(registry: Registry, name: str) -> tuple[Any, list[str]]:
+    """Return what plugin ``name``'s ``health`` hook answered, and the problems it shows."""
+    for outcome in registry.call_hook_detailed_sync(
+        HEALTH, timeout=HEALTH_TIMEOUT, offload_sync=True
+    ):
+        if outcome.plugin != name:
+            continue
+        if not outcome.ok:
+            error = safe_repr(outcome.error)
+            return error, [f"its health hook failed: {error}"]
+        if outcome.result is not True:
+            return outcome.result, [f"it reports itself unhealthy: {safe_repr(outcome.result)}"]
+        return outcome.result, []
+    return None, []
 
 
 def _commands(command: Any, name: str) -> dict[str, str]:

@@ -31,6 +31,7 @@ from pegboard._errors import InvalidNameError, PegboardError
 from pegboard._log import get_logger
 from pegboard._names import validate_name
 from pegboard._version import __version__
+from pegboard.host.config import default_group
 from pegboard.manage.templates import FLAVOURS, project_files
 
 logger = get_logger(__name__)
@@ -119,7 +120,7 @@ def create_plugin_project(
     values = {
         "name": name,
         "host": host,
-        "group": group or f"{host}.plugins",
+        "group": group or default_group(host),
         "distribution": distribution,
         "package": package,
         "version": _PLUGIN_VERSION,
