@@ -103,11 +103,14 @@ plugin = Slack()
 """
 
 
-def failing_observer(hook: str, body: str) -> str:
-    """Return a plugin (``plugin``) whose ``hook`` (``pre_execute``/``post_execute``) runs
-    ``body``, one line of Python."""
+def observer(hook: str, body: str) -> str:
+    """Return a plugin (``plugin``) whose ``hook`` runs ``body``, one line of Python.
+
+    ``hook`` is ``pre_execute`` or ``post_execute``; the module imports ``sys`` and ``time``.
+    """
     arguments = "name, args, kwargs" if hook == "pre_execute" else "name, result"
     return f"""
+import sys, time
 import pegboard
 
 class Observer:

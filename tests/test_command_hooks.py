@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 
 from conftest import SiteDir
 from pegboard.host.host import Host
-from plugin_sources import HELLO, SPY, TOOLS, TYPER, slack
+from plugin_sources import HELLO, SPY, TOOLS, TYPER, observer, slack
 
 GROUP = "hooked.plugins"
 
@@ -204,3 +204,69 @@ def test_disabled_observers_are_not_called(host: Host, log: Path) -> None:
     result = run(host, "--disable-plugin", "spy", "status")
     assert result.exit_code == 0, result.output
     assert events(log) == []
+
+
+def add_observer(site: SiteDir, hook: str, body: str) -> None:
+    site.add(
+        "hooked-grumpy",
+        entry_points={GROUP: {"grumpy": "hooked_grumpy:plugin"}},
+        modules={"hooked_grumpy": observer(hook, body)},
+    )
+
+
+RAISES = "raise RuntimeError('observer broke')"
+QUIET_SLACK = ("--disable-plugin", "slack")  # its pre_execute echoes to stdout
+
+
+@pytest.mark.parametrize(
+    ("hook", "argv", "code", "stdout"),
+    [
+        ("pre_execute", ["status"], 0, "status x1\n"),
+        ("post_execute", ["status"], 0, "status x1\n"),
+        ("pre_execute", ["hello", "bob"], 0, "hello bob\n"),
+        ("post_execute", ["notes", "crash", "--code", "5"], 5, ""),
+        ("post_execute", ["tools", "fail"], 1, ""),
+    ],
+)
+def test_a_failing_observer_is_reported_on_stderr_and_the_command_runs_on(
+    site: SiteDir, host: Host, log: Path, hook: str, argv: list[str], code: int, stdout: str
+) -> None:
+    add_observer(site, hook, RAISES)
+    result = run(host, *QUIET_SLACK, *argv)
+    assert (result.exit_code, result.stdout) == (code, stdout)
+    warning = f"Warning: plugin 'grumpy' failed in {hook}: RuntimeError: observer broke.\n"
+    assert result.stderr.startswith(warning) or f"\n{warning}" in result.stderr
+    assert result.stderr.count("grumpy") == 1
+    assert "Traceback" not in result.stderr
+    name = " ".join(a for a in argv if not a.startswith("-") and a not in {"bob", "5"})
+    assert pairs(log) == [("pre", name), ("post", name)]  # the other observers still ran
+
+
+def test_a_failing_observer_never_writes_to_stdout(site: SiteDir, host: Host) -> None:
+    add_observer(site, "pre_execute", "print('observer noise'); " + RAISES)
+    result = run(host, *QUIET_SLACK, "status")
+    assert result.exit_code == 0
+    assert "grumpy" not in result.stdout
+    assert "failed in pre_execute" in result.stderr
+
+
+def test_quiet_silences_and_debug_explains_a_failing_observer(site: SiteDir, host: Host) -> None:
+    add_observer(site, "pre_execute", RAISES)
+    quiet = run(host, *QUIET_SLACK, "-q", "status")
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, "status x1\n", "")
+    debug = run(host, *QUIET_SLACK, "--debug", "status")
+    assert debug.exit_code == 0
+    assert "Warning: plugin 'grumpy' failed in pre_execute" in debug.stderr
+    assert "Traceback" in debug.stderr
+    assert "in pre_execute" in debug.stderr  # the plugin's own frame
+    assert debug.stdout == "status x1\n"
+
+
+def test_an_observer_that_overruns_its_bound_is_reported(site: SiteDir, host: Host) -> None:
+    # pre_execute is bounded by the registry's default (10 s); the thread is abandoned.
+    add_observer(site, "pre_execute", "time.sleep(600)")
+    result = run(host, *QUIET_SLACK, "status")
+    assert (result.exit_code, result.stdout) == (0, "status x1\n")
+    assert "Warning: plugin 'grumpy' failed in pre_execute: TimeoutError: no result within" in (
+        result.stderr
+    )

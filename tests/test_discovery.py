@@ -213,3 +213,17 @@ def test_egg_info_folders_are_read(site: SiteDir) -> None:
     (info / "entry_points.txt").write_text(f"[{GROUP}]\nlegacy = legacymod:cli\n")
     record = found(site)["legacy"]
     assert (record.distribution, record.version, record.usable) == ("legacy-plug", "0.3", True)
+
+
+def test_a_remembered_failure_keeps_what_was_learnt() -> None:
+    record = PluginRecord("p", "pmod:plugin", "p-dist", "1.0").learn(
+        help="Hi.", hooks=("startup",), kind="plugin", import_seconds=0.1
+    )
+    failed = record.with_failure("its startup raised ValueError")
+    assert (failed.failure, failed.kind, failed.hooks) == (
+        "its startup raised ValueError",
+        "plugin",
+        ("startup",),
+    )
+    assert PluginRecord.from_row(failed.to_row()) == failed
+    assert failed.with_failure(None) == record

@@ -177,6 +177,33 @@ def test_a_failed_check_under_uv_tool_restores_the_receipt(tools: Tools, tmp_pat
     assert "broken" not in tools.pegboard("plugins", "list").stdout
 
 
+def test_a_plugin_install_under_uv_tool_keeps_the_users_constraints_and_options(
+    tools: Tools, plugin: Path, tmp_path: Path
+) -> None:
+    uv = str(tools.bin / "uv")
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("click>=8\n")
+    chosen = ["-c", str(constraints), "--resolution", "highest", "--prerelease", "explicit"]
+    tools.run(uv, "tool", "install", "--force", *chosen, "--compile-bytecode", str(ROOT))
+    before = receipt(tools)["tool"]
+    assert before["constraints"] == [{"name": "click", "specifier": ">=8"}]  # type: ignore[index]
+    assert before["options"] == {  # type: ignore[index]
+        "resolution": "highest",
+        "prerelease": "explicit",
+        "compile-bytecode": True,
+    }
+    installed = tools.pegboard("plugins", "install", str(plugin))
+    assert "Installed pegboard-hello 1.0: plugin hello" in installed.stdout
+    assert "drops" not in installed.stderr  # nothing had to be left out
+    after = receipt(tools)["tool"]
+    assert with_names(tools) == ["pegboard-hello"]
+    for key in ("constraints", "options"):
+        assert after[key] == before[key]  # type: ignore[index]
+    tools.pegboard("plugins", "uninstall", "hello", "--yes")
+    assert with_names(tools) == []
+    assert receipt(tools)["tool"]["options"] == before["options"]  # type: ignore[index]
+
+
 def test_a_plugin_survives_pipx_reinstall(tools: Tools, plugin: Path, tmp_path: Path) -> None:
     pipx = str(tools.bin / "pipx")
     tools.run(pipx, "install", "--force", str(ROOT))

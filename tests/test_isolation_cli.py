@@ -265,7 +265,10 @@ def test_a_failing_hook_is_attributed_and_the_command_still_runs(
     )
     result = run(host, "good")
     assert result.exit_code == 0
-    assert result.output == "hello world\npost good\n"
+    assert result.stdout == "hello world\npost good\n"
+    assert result.stderr == (
+        "Warning: plugin 'observer' failed in pre_execute: RuntimeError: observer broke.\n"
+    )
 
 
 def test_strict_mode_fails_on_any_broken_plugin(host: Host, site: SiteDir, good: None) -> None:

@@ -32,8 +32,6 @@ PEGBOARD_WARM_PATH: Final = frozenset(
         "pegboard.discovery",
         "pegboard.discovery.manifest",
         "pegboard.discovery.records",
-        "pegboard.hooks",
-        "pegboard.hooks.names",
         "pegboard.host",
         "pegboard.host.catalog",
         "pegboard.host.config",
@@ -66,6 +64,8 @@ ALLOWED_FOR_A_COMMAND: Final = (
     | STDLIB_FOR_THE_MANIFEST
     | {
         "copy",  # the plugin's command is mounted as a renamed copy
+        "pegboard.hooks",
+        "pegboard.hooks.names",  # which plugins observe commands; loading's hook names
         "pegboard.host.capture",  # what the plugin prints while it is imported is captured
         "pegboard.host.fastpath",  # one plugin command runs without the full root group
         "pegboard.host.loading",

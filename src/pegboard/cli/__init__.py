@@ -16,6 +16,9 @@ host = Host(
     version=__version__,
     api_version=PLUGIN_API_VERSION,
     help="pegboard: plugins for Python command-line applications.",
+    # Named, not looked up: finding it reads every installed distribution's metadata,
+    # which a cold start with thousands of plugins would pay for.
+    distribution="pegboard",
 )
 
 

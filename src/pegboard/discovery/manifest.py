@@ -46,7 +46,7 @@ import stat
 import sys
 import time
 import zlib
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from pegboard._log import get_logger
@@ -295,13 +295,14 @@ class Manifest:
         ``previous_stamps`` are the path stamps ``previous`` was written with. An older file
         whose parts disagree with each other is dropped, and everything scanned again.
         """
-        try:
-            self._scan(previous, previous_stamps)
-        except (ValueError, TypeError, KeyError, IndexError) as exc:
-            if previous is None:
-                raise
-            logger.info("manifest %s is inconsistent (%s); scanning everything", self.path, exc)
-            self._scan(None, ())
+        with _gc_paused():
+            try:
+                self._scan(previous, previous_stamps)
+            except (ValueError, TypeError, KeyError, IndexError) as exc:
+                if previous is None:
+                    raise
+                logger.info("manifest %s is inconsistent (%s); scanning all", self.path, exc)
+                self._scan(None, ())
         self.rebuilt = True
         self._write()
 
@@ -334,16 +335,17 @@ class Manifest:
                 continue
             old_section = old_sections.get(entry)
             unchanged = old_section if old_stamps.get(entry) == stamp else None
-            section = sections[entry] = self._section(entry, old_section, unchanged)
-            for folder, (_, _, rows, _, scanned) in section.items():
+            section, scanned = self._section(entry, old_section, unchanged)
+            sections[entry] = section
+            for folder, value in section.items():
                 info = _join(entry, folder)
-                if scanned is not None:
-                    records = scanned
+                records = scanned.get(folder)
+                if records is not None:
                     changed.add(canonical_name(folder))
-                elif rows is True:  # its records are in the record lines
+                elif value[2] is True:  # its records are in the record lines
                     records = kept[info]
                 else:
-                    records = [PluginRecord.from_row(row) for row in rows or ()]
+                    records = [PluginRecord.from_row(row) for row in value[2] or ()]
                 kept[info] = records
                 found.append((canonical_name(folder), info, records))
         gone = before - {info for _, info, _ in found}
@@ -380,36 +382,44 @@ class Manifest:
         entry: str,
         old: dict[str, list[Any]] | None,
         unchanged: dict[str, list[Any]] | None,
-    ) -> dict[str, list[Any]]:
-        """Return ``entry``'s folders as ``name → [mtime_ns, ino, rows, sources, scanned]``.
+    ) -> tuple[dict[str, list[Any]], dict[str, list[PluginRecord]]]:
+        """Return ``entry``'s folders as ``name → [mtime_ns, ino, rows, sources]``, and the
+        records of the folders read now.
 
         ``old`` is the entry's section in the older file; ``unchanged`` is the same when the
         entry itself did not change, so its folders are known without a listing. A folder
-        is read again when it is new, replaced, or editable with an edited source file;
-        ``scanned`` holds the records read now, None for a folder known from ``old``.
+        is read again when it is new, replaced, or editable with an edited source file; the
+        others keep their entry of ``old``.
         """
         from pegboard.discovery.entrypoints import distribution_folders
 
-        section: dict[str, list[Any]] = {}
         if unchanged is not None:
             listing = [(folder, value[0], value[1]) for folder, value in unchanged.items()]
         else:
             listing = [(f, st.st_mtime_ns, st.st_ino) for f, st in distribution_folders(entry)]
         old = old or {}
+        section: dict[str, list[Any]] = {}
+        scanned: dict[str, list[PluginRecord]] = {}
         for folder, mtime_ns, inode in listing:
             value = old.get(folder)
             if (
-                value is not None
-                and value[:2] == [mtime_ns, inode]
-                and (not value[3] or all(_mtime(f) == stamp for f, stamp in value[3]))
+                value is None
+                or value[0] != mtime_ns
+                or value[1] != inode
+                or (value[3] and not all(_mtime(f) == stamp for f, stamp in value[3]))
             ):
-                section[folder] = [*value[:4], None]
-            else:
-                section[folder] = self._read_folder(entry, folder, mtime_ns, inode)
-        return section
+                value, scanned[folder] = self._read_folder(entry, folder, mtime_ns, inode)
+            section[folder] = value
+        return section, scanned
 
-    def _read_folder(self, entry: str, folder: str, mtime_ns: int, inode: int) -> list[Any]:
-        """Read one metadata folder: ``[mtime_ns, ino, rows, editable sources, records]``."""
+    def _read_folder(
+        self, entry: str, folder: str, mtime_ns: int, inode: int
+    ) -> tuple[list[Any], list[PluginRecord]]:
+        """Read one metadata folder: ``[mtime_ns, ino, rows, editable sources]``, records.
+
+        ``rows`` is None without records, else true: they are rendered for the sections
+        line only if the distribution turns out to be shadowed (see _stored_sections).
+        """
         from pegboard.discovery.editable import is_editable, module_file
         from pegboard.discovery.entrypoints import normalize, scan_distribution
 
@@ -425,14 +435,14 @@ class Manifest:
             verdicts=self._verdicts,
         )
         if not records:
-            return [mtime_ns, inode, None, [], []]
+            return [mtime_ns, inode, None, []], []
         sources = []
         if is_editable(info):
             for record in records:
                 source = module_file(record.target) if record.usable else None
                 if source is not None:
                     sources.append([source, _mtime(source)])
-        return [mtime_ns, inode, [record.to_row() for record in records], sources, records]
+        return [mtime_ns, inode, True, sources], records
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -470,9 +480,8 @@ class Manifest:
         for record, _ in pairs:
             owners.setdefault(record.name, record)
         usable = [record for record in owners.values() if record.usable]
-        help_rows = [
-            [r.name, (r.help if r.learnt else r.summary) or "", r.kind, " ".join(r.groups)]
-            for r in usable
+        help_rows: list[HelpRow] = [
+            (r.name, (r.help if r.learnt else r.summary) or "", r.kind, r.groups) for r in usable
         ]
         hooks: dict[str, list[str]] = {}
         groups: dict[str, list[str]] = {}
@@ -484,7 +493,9 @@ class Manifest:
         index = {"unlearnt": [r.name for r in usable if not r.learnt], "hooks": hooks}
         index["groups"] = groups
         body = [
-            _dumps(help_rows),
+            _dumps(
+                [[name, text, kind, " ".join(groups)] for name, text, kind, groups in help_rows]
+            ),
             _dumps(index),
             sections,
             b"\n".join(_render(record, info, rendered) for record, info in pairs),
@@ -500,8 +511,8 @@ class Manifest:
             "crc": zlib.crc32(b"\n".join(body)),
         }
         self._lines = [_dumps(header), *body]
-        self._help = None
-        self._index = None
+        self._help = help_rows  # as help_rows() would parse them from the line
+        self._index = index
 
     def _write(self) -> None:
         from pegboard.discovery.atomic import write_atomic
@@ -541,11 +552,9 @@ def _stored_sections(
     """
     for entry, section in sections.items():
         for folder, value in section.items():
-            rows = value[2]
-            if rows is not None:
+            if value[2] is not None:
                 info = _join(entry, folder)
-                rows = True if info in listed else [r.to_row() for r in records[info]]
-            section[folder] = [value[0], value[1], rows, value[3]]
+                value[2] = True if info in listed else [r.to_row() for r in records[info]]
     return _dumps(sections)
 
 
@@ -563,20 +572,28 @@ def _join(entry: str, folder: str) -> str:
     return f"{entry or '.'}{os.sep}{folder}"
 
 
-def _loads(text: bytes) -> Any:
-    """Parse JSON with the garbage collector paused.
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the garbage collector while thousands of acyclic rows and records are built.
 
-    Parsing thousands of rows allocates enough containers to trigger a full collection,
-    which walks every object the process holds (all of Click) and can cost more than the
-    parse itself; the parsed rows hold no cycles, so pausing loses nothing.
+    They allocate enough containers to trigger collections, which walk every object the
+    process holds (all of Click) and can cost more than building them; what is built here
+    holds no cycles, so pausing loses nothing.
     """
     if not gc.isenabled():
-        return json.loads(text)
+        yield
+        return
     gc.disable()
     try:
-        return json.loads(text)
+        yield
     finally:
         gc.enable()
+
+
+def _loads(text: bytes) -> Any:
+    """Parse JSON with the garbage collector paused (see :func:`_gc_paused`)."""
+    with _gc_paused():
+        return json.loads(text)
 
 
 def _mtime(path: str) -> int | None:
@@ -736,16 +753,11 @@ def _parse_records(text: bytes) -> tuple[list[tuple[PluginRecord, str]], list[by
     if not text:
         return [], []
     lines = text.split(b"\n")
-    enabled = gc.isenabled()
-    gc.disable()  # as in _loads: thousands of acyclic rows
-    try:
+    with _gc_paused():
         rows = json.loads(b"[" + b",".join(lines) + b"]")
         if len(rows) != len(lines):
             raise ValueError("a record line holds more than one value")
         return [_pair(row) for row in rows], lines
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _by_identity(pairs: Sequence[tuple[PluginRecord, str]], lines: Sequence[bytes]) -> Rendered:

@@ -56,9 +56,12 @@ class PluginRecord:
     ``import_seconds`` is how long its first import took (learnt with the rest);
     ``summary`` is the distribution's one-line Summary, what help shows until it is learnt.
 
-    Records are treated as immutable (``refuse`` and ``learn`` return copies). A plain class
-    with slots, not a dataclass: warm starts build hundreds of records, and importing
-    :mod:`dataclasses` alone costs the startup path about a millisecond.
+    Records are treated as immutable (``refuse``, ``learn`` and ``with_failure`` return
+    copies). A plain class with slots, because this module is imported on every warm start:
+    not a dataclass (importing :mod:`dataclasses` costs about a millisecond), and not a
+    ``NamedTuple``, whose class alone costs about a millisecond more to create (with
+    postponed annotations) and which parses a manifest row no faster; see "One plugin, four
+    types" in ``docs/architecture.md``.
     """
 
     __slots__ = _FIELDS
@@ -162,6 +165,10 @@ class PluginRecord:
             groups=tuple(sorted(groups)),
             import_seconds=import_seconds,
         )
+
+    def with_failure(self, failure: str | None) -> PluginRecord:
+        """Return a copy whose last failure is ``failure`` (None: it has run well since)."""
+        return self._replace(failure=failure)
 
     def to_row(self) -> list[Any]:
         """Return the record as one JSON-compatible row (the manifest's per-plugin entry).

@@ -259,13 +259,16 @@ class Registry:
         *,
         timeout: float | None = None,
         errors: ErrorPolicy = "raise",
+        on_failure: Callable[[str, BaseException], None] | None = None,
         **kwargs: Any,
     ) -> Any:
         """Call ``hook`` from synchronous code; see :meth:`call_hook`.
 
         Works with or without a running event loop: async implementations and wrappers then
         run on a private loop in a daemon thread, so a plugin cannot hang the caller past the
-        bound.
+        bound. With ``errors="collect"``, ``on_failure(plugin, error)`` is called for each
+        implementation that raised or timed out, after it is logged: a host can tell its user,
+        where the log and telemetry alone would be silent.
         """
         prepared, call_kwargs, bound = self._begin(hook, kwargs, timeout)
         start = time.perf_counter() if self._observed else 0.0
@@ -281,6 +284,9 @@ class Registry:
             )
             failures = _failures(outcomes)
         self._settle(prepared, failures, errors, start)
+        if on_failure is not None:
+            for plugin, error in failures:
+                on_failure(plugin, error)
         return value
 
     async def call_hook(

@@ -47,17 +47,34 @@ class ExecutionHooks:
 
     The observing plugins are loaded when the first observed command runs, not when it is
     resolved: completion and ``--help`` resolve commands too, and must not import plugins.
+    An observer that raises or overruns its bound never changes the command's result or exit
+    code; unless ``quiet``, one line on stderr says so (stdout stays the command's, so its
+    JSON stays valid), with the plugin's traceback under ``debug``.
     """
 
-    def __init__(self, pipeline: Pipeline, observers: Sequence[PluginRecord]):
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        observers: Sequence[PluginRecord],
+        *,
+        quiet: bool = False,
+        debug: bool = False,
+    ):
         self.pipeline = pipeline
         self.observers = observers
+        self.quiet = quiet
+        self.debug = debug
 
     def pre(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """Call ``pre_execute`` on every loaded observer."""
         self.pipeline.load(self.observers)
         self.pipeline.registry.call_hook_sync(
-            PRE_EXECUTE, errors="collect", name=name, args=args, kwargs=kwargs
+            PRE_EXECUTE,
+            errors="collect",
+            on_failure=self._reporter(PRE_EXECUTE),
+            name=name,
+            args=args,
+            kwargs=kwargs,
         )
 
     def post(self, name: str, outcome: CommandOutcome) -> None:
@@ -65,8 +82,38 @@ class ExecutionHooks:
         registry = self.pipeline.registry
         registry.emit("command.finished", command=name, seconds=outcome.seconds)
         registry.call_hook_sync(
-            POST_EXECUTE, errors="collect", name=name, result=outcome.result, outcome=outcome
+            POST_EXECUTE,
+            errors="collect",
+            on_failure=self._reporter(POST_EXECUTE),
+            name=name,
+            result=outcome.result,
+            outcome=outcome,
         )
+
+    def _reporter(self, hook: str) -> Callable[[str, BaseException], None] | None:
+        """Return what tells the user that a plugin failed in ``hook`` (nothing if quiet)."""
+        if self.quiet:
+            return None
+        return lambda plugin, error: report_failure(hook, plugin, error, debug=self.debug)
+
+
+def report_failure(hook: str, plugin: str, error: BaseException, *, debug: bool) -> None:
+    """Write one line on stderr naming ``plugin``, ``hook`` and why it failed."""
+    import click
+
+    from pegboard._text import printable, printable_lines
+
+    reason = printable(str(error)).rstrip(".") or "no message"
+    click.echo(
+        f"Warning: plugin {printable(plugin)!r} failed in {hook}: "
+        f"{type(error).__name__}: {reason}.",
+        err=True,
+    )
+    if debug:
+        import traceback
+
+        text = "".join(traceback.format_exception(error))
+        click.echo(printable_lines(text).rstrip("\n"), err=True)
 
 
 def observe(command: Any, path: Path, hooks: ExecutionHooks) -> Any:

@@ -140,7 +140,9 @@ class HostGroup(ReportingGroup, PluginGroup):
                 return name, command, rest  # the common case: nothing more to import
             from pegboard.host.observe import ExecutionHooks, observe
 
-            return name, observe(command, (name,), ExecutionHooks(pipeline, observers)), rest
+            opts = options(ctx)
+            hooks = ExecutionHooks(pipeline, observers, quiet=opts.quiet, debug=opts.debug)
+            return name, observe(command, (name,), hooks), rest
 
 
 _HOSTED: dict[type[click.Group], type[HostGroup]] = {}

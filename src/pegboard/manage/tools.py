@@ -26,6 +26,10 @@ from typing import Any, Final
 from packaging.utils import canonicalize_name
 
 from pegboard._errors import InstallError
+from pegboard._log import get_logger
+from pegboard.manage.uvreceipt import SINGLE_FLAGS, Receipt, read_receipt, unreadable
+
+logger = get_logger(__name__)
 
 UV_RECEIPT: Final = "uv-receipt.toml"
 """The file ``uv tool`` keeps in each tool environment: the tool's requirements and options."""
@@ -163,38 +167,62 @@ class UvTool(Tool):
     """``uv tool``, for a host installed with ``uv tool install``.
 
     uv has no command that adds one package to a tool: ``uv tool install`` is run again with
-    the tool's own requirement and every ``--with`` of the receipt, plus the new ones. uv
-    makes the environment match that request exactly, so an uninstall is the same command
-    without the removed requirement.
+    the tool's own requirement, every ``--with`` of the receipt and the receipt's
+    constraints and options (:mod:`pegboard.manage.uvreceipt`), plus the new requirements.
+    uv makes the environment match that request exactly, so an uninstall is the same command
+    without the removed requirement. Settings no flag can carry over are named in a warning.
     """
 
     label = "uv tool"
     rebuilds_host = True  # uv reinstalls a host from a folder whenever the request changes
 
-    def __init__(self, uv: str, prefix: str, receipt: dict[str, Any]) -> None:
+    def __init__(self, uv: str, receipt: Receipt) -> None:
         self.uv = uv
-        self.record = os.path.join(prefix, UV_RECEIPT)
-        tool = receipt.get("tool")
-        if not isinstance(tool, dict) or not isinstance(tool.get("requirements"), list):
-            raise _unreadable(self.record, "it has no [tool] requirements list")
-        name = canonicalize_name(os.path.basename(os.path.normpath(prefix)))
-        entries = [_receipt_entry(entry, self.record) for entry in tool["requirements"]]
-        hosts = [entry for entry in entries if entry[0] == name]
-        if not hosts:
-            raise _unreadable(self.record, f"it has no requirement on the tool {name!r}")
-        self._host = hosts[0]
-        self._withs = [entry for entry in entries if entry is not hosts[0]]
-        python = tool.get("python")
-        self._python = ["--python", python] if isinstance(python, str) else []
+        self.record = receipt.path
+        self._receipt = receipt
+        self._folder: str | None = None
 
     def _command(self, withs: Iterable[tuple[str, list[str]]], extra: list[str]) -> list[str]:
-        host_args = self._host[1]
-        if host_args[0] == "--with-editable":
-            host_args = ["--editable", host_args[1]]
-        else:
-            host_args = [host_args[1]]
+        if self._receipt.dropped:
+            logger.warning(
+                "%s holds settings `uv tool install` has no flag for, which this reinstall "
+                "drops: %s. To keep them, set them in uv's configuration file (uv.toml).",
+                self.record,
+                ", ".join(self._receipt.dropped),
+            )
+        given = SINGLE_FLAGS.intersection(extra)  # the user's own choice wins
+        options = [
+            arg
+            for flag, value in self._receipt.options
+            if flag not in given
+            for arg in (flag, value)
+            if arg is not None
+        ]
+        files = [arg for flag, path in self._files() for arg in (flag, path)]
         kept = [arg for _, args in withs for arg in args]
-        return [self.uv, "tool", "install", *self._python, *extra, *kept, "--", *host_args]
+        host = self._receipt.host[1]
+        return [self.uv, "tool", "install", *options, *files, *extra, *kept, "--", *host]
+
+    def _files(self) -> list[tuple[str, str]]:
+        """Write the receipt's constraint lists to files uv reads; return (flag, path) each.
+
+        They live in a temporary folder removed when this object goes.
+        """
+        if not self._receipt.files:
+            return []
+        if self._folder is None:
+            import tempfile
+            import weakref
+
+            self._folder = tempfile.mkdtemp(prefix="pegboard-uv-")
+            weakref.finalize(self, shutil.rmtree, self._folder, True)
+        written = []
+        for flag, content in self._receipt.files:
+            path = os.path.join(self._folder, flag.lstrip("-") + ".txt")
+            with open(path, "w", encoding="utf-8") as stream:
+                stream.write(content)
+            written.append((flag, path))
+        return written
 
     def install(self, specs: Sequence[str], options: InstallOptions) -> list[list[str]]:
         extra = options.uv_flags()
@@ -203,14 +231,15 @@ class UvTool(Tool):
         extra += [
             arg for path in options.requirement_files for arg in ("--with-requirements", path)
         ]
-        return [self._command(self._withs, extra)]
+        return [self._command(self._receipt.withs, extra)]
 
     def uninstall(self, distributions: Sequence[str]) -> list[list[str]]:
         gone = {canonicalize_name(name) for name in distributions}
-        return [self._command([w for w in self._withs if w[0] not in gone], [])]
+        return [self._command([w for w in self._receipt.withs if w[0] not in gone], [])]
 
     def manages(self, distribution: str) -> bool:
-        return any(name == canonicalize_name(distribution) for name, _ in self._withs)
+        name = canonicalize_name(distribution)
+        return any(known == name for known, _ in self._receipt.withs)
 
 
 def detect(prefix: str, environment: EnvironmentTool) -> Tool:
@@ -221,21 +250,15 @@ def detect(prefix: str, environment: EnvironmentTool) -> Tool:
     """
     receipt = os.path.join(prefix, UV_RECEIPT)
     if os.path.isfile(receipt):
-        import tomllib
-
-        try:
-            with open(receipt, "rb") as stream:
-                data = tomllib.load(stream)
-        except (OSError, ValueError) as error:
-            raise _unreadable(receipt, str(error)) from error
-        return UvTool(_find("uv", "uv tool"), prefix, data)
+        tool = os.path.basename(os.path.normpath(prefix))
+        return UvTool(_find("uv", "uv tool"), read_receipt(receipt, tool))
     metadata = os.path.join(prefix, PIPX_METADATA)
     if os.path.isfile(metadata):
         try:
             with open(metadata, encoding="utf-8") as stream:
                 data = json.load(stream)
         except (OSError, ValueError, RecursionError) as error:
-            raise _unreadable(metadata, str(error)) from error
+            raise unreadable(metadata, str(error)) from error
         return PipxTool(_find("pipx", "pipx"), prefix, data if isinstance(data, dict) else {})
     return environment
 
@@ -249,41 +272,6 @@ def _find(program: str, purpose: str) -> str:
             hint=f"Install {program} or add it to PATH, then try again.",
         )
     return found
-
-
-def _receipt_entry(entry: object, receipt: str) -> tuple[str, list[str]]:
-    """Turn one requirement table of a uv receipt into (canonical name, ``--with`` args)."""
-    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-        raise _unreadable(receipt, f"a requirement is not a table with a name: {entry!r}")
-    name: str = entry["name"]
-    extras = entry.get("extras") or []
-    text = name + (f"[{','.join(map(str, extras))}]" if extras else "")
-    if isinstance(entry.get("editable"), str):
-        return canonicalize_name(name), ["--with-editable", entry["editable"]]
-    local = entry.get("directory") or entry.get("path")
-    if isinstance(local, str):
-        from pathlib import Path
-
-        text += f" @ {Path(local).absolute().as_uri()}"
-    elif isinstance(entry.get("git"), str):
-        reference = next((entry[k] for k in ("rev", "tag", "branch") if entry.get(k)), None)
-        text += f" @ git+{entry['git']}" + (f"@{reference}" if reference else "")
-    elif isinstance(entry.get("url"), str):
-        text += f" @ {entry['url']}"
-    else:
-        text += str(entry.get("specifier") or "")
-    if entry.get("subdirectory") and "@" in text:
-        text += f"#subdirectory={entry['subdirectory']}"
-    if entry.get("marker"):
-        text += f" ; {entry['marker']}"
-    return canonicalize_name(name), ["--with", text]
-
-
-def _unreadable(path: str, problem: str) -> InstallError:
-    return InstallError(
-        f"Cannot read the installer's record {path}: {problem}.",
-        hint="Reinstall the host with the tool that installed it, then try again.",
-    )
 
 
 def _without_index_url(options: InstallOptions) -> list[str]:
