@@ -270,3 +270,40 @@ def test_an_observer_that_overruns_its_bound_is_reported(site: SiteDir, host: Ho
     assert "Warning: plugin 'grumpy' failed in pre_execute: TimeoutError: no result within" in (
         result.stderr
     )
+
+
+PAGER = """
+import click
+from pegboard import command_group
+
+@command_group("ops")("call")
+def call():
+    '''Call the on-call.'''
+    click.echo("calling")
+
+class Pager:
+    version = "1.0"
+
+plugin = Pager()
+"""
+
+
+def test_a_command_group_lives_while_one_provider_is_on_and_names_them_all_when_none_is(
+    site: SiteDir, host: Host
+) -> None:
+    site.add(
+        "hooked-pager",
+        entry_points={GROUP: {"pager": "hooked_pager:plugin"}},
+        modules={"hooked_pager": PAGER},
+    )
+    assert run(host, "plugins", "list").exit_code == 0  # what they provide is learnt
+    assert run(host, "plugins", "disable", "slack").exit_code == 0
+    assert run(host, "ops", "call").output == "calling\n"
+    assert run(host, "plugins", "disable", "pager").exit_code == 0
+    result = run(host, "ops", "call")
+    assert result.exit_code == 3
+    assert result.stderr == (
+        "Error: Command group 'ops' comes from plugins 'pager', 'slack', none of which is loaded"
+        " ('pager': it is disabled).\n"
+        "Run `hooked plugins enable pager slack` to enable them.\n"
+    )

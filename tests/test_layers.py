@@ -42,7 +42,10 @@ THIRD_PARTY: Final = {
     "hooks": frozenset({"pluggy"}),
     "discovery": frozenset({"packaging"}),  # Requires-Dist specifiers, judged before import
     "workers": frozenset(),
-    "host": frozenset({"click", "pluggy", "packaging", "platformdirs", "filelock", "typer"}),
+    # rich: the Rich help of an adopted Typer app that uses it (host/typer_help.py)
+    "host": frozenset(
+        {"click", "pluggy", "packaging", "platformdirs", "filelock", "typer", "rich"}
+    ),
     "manage": frozenset({"click", "pluggy", "packaging", "platformdirs", "filelock", "typer"}),
     "cli": frozenset({"click", "pluggy", "packaging", "platformdirs", "filelock", "yaml"}),
     "top": frozenset(),
@@ -134,7 +137,7 @@ FORBIDDEN_AT_IMPORT: Final = {
     "hooks": {"click", "pegboard.discovery", "pegboard.host", "pegboard.manage", "pegboard.cli"},
     "discovery": {"click", "pluggy", "pegboard.hooks", "pegboard.host", "pegboard.cli"},
     "workers": {"click", "pluggy", "pegboard.discovery", "pegboard.hooks", "pegboard.host"},
-    "host": {"pegboard.manage", "pegboard.cli", "typer", "yaml"},
+    "host": {"pegboard.manage", "pegboard.cli", "typer", "rich", "yaml"},
     "manage": {"pegboard.cli", "yaml"},
 }
 """What importing every module of a layer must not bring in (a prefix matches a package)."""

@@ -302,3 +302,27 @@ def test_completion_through_shipxs_own_group(run: Run, words: str, offered: list
     result = run("shipx", env=env)
     assert (result.returncode, result.stderr) == (0, "")
     assert [line.split(",", 1)[1] for line in result.stdout.splitlines()] == offered
+
+
+@pytest.mark.parametrize("use_rich", ["1", "0"], ids=["rich", "no-rich"])
+def test_the_typer_hosts_help_is_typers_with_the_plugins_listed(run: Run, use_rich: str) -> None:
+    # Learnt plugins show their own help; --help itself never imports them.
+    assert run("notes", "plugins", "list").returncode == 0
+    result = run("notes", "--help", env={"TYPER_USE_RICH": use_rich})
+    assert (result.returncode, result.stderr) == (0, "")
+    out = result.stdout
+    if use_rich == "1":
+        headings = ("╭─ Options ─", "╭─ Commands ─", "╭─ Plugin commands ─")
+    else:
+        headings = ("\nOptions:\n", "\nCommands:\n", "\nPlugin commands:\n")
+        assert "╭" not in out
+    positions = [out.find(heading) for heading in headings]
+    assert -1 not in positions
+    assert positions == sorted(positions)
+    plugins = out[positions[2] :]
+    for text in ("--notebook", "NOTES_NOTEBOOK", "--no-plugins", "Show the status.", "doctor"):
+        assert text in out[: positions[2]], text
+    for text in ("hello", "Greet WHO.", "tools", "Tools.", "widgets", "Notes.", "ops"):
+        assert text in plugins, text
+    assert "Docs: https://notes.example" in plugins
+    assert "--install-completion" not in out

@@ -48,16 +48,17 @@ STDLIB_FOR_THE_MANIFEST: Final = frozenset(
 )
 """The manifest is JSON lines checked by a CRC; ``gc`` pauses collection while parsing."""
 
-ALLOWED_FOR_HELP: Final = (
-    PEGBOARD_WARM_PATH
-    | STDLIB_FOR_THE_MANIFEST
-    | {
+FULL_ROOT: Final = frozenset(
+    {
         "pegboard._text",  # help rows from metadata are escaped before printing
         "pegboard.host.lazy",
         "pegboard.host.options",
         "pegboard.host.root",  # the full root group, with pegboard's global options
     }
 )
+"""The full root group: ``--help``, and every command of an application a host adopted."""
+
+ALLOWED_FOR_HELP: Final = PEGBOARD_WARM_PATH | STDLIB_FOR_THE_MANIFEST | FULL_ROOT
 
 ALLOWED_FOR_A_COMMAND: Final = (
     PEGBOARD_WARM_PATH
@@ -165,3 +166,117 @@ def test_the_other_plugins_are_not_imported_by_a_command(
         found = modules(probe, site, tmp_path, "pegboard", "alpha")
     assert "alphamod" in found
     assert not {"betamod", "gammamod"} & found
+
+
+TYPER_APP = '''
+import typer
+
+app = typer.Typer(help="Take notes.")
+
+
+@app.callback()
+def main(ctx: typer.Context, notebook: str = typer.Option("inbox", "-n", "--notebook")):
+    """Take notes."""
+    ctx.obj = notebook
+
+
+@app.command()
+def status(ctx: typer.Context):
+    """Show the status."""
+    print("status", ctx.obj)
+'''
+
+TYPER_HOST = """
+from notesmod import app
+from pegboard import Host
+
+host = Host("notes", version="1.0")
+host.attach(app)
+"""
+
+TYPER_PROBE = """
+import atexit, sys
+atexit.register(lambda: sys.stderr.write("\\nMODULES " + repr(sorted(sys.modules)) + "\\n"))
+mode = sys.argv.pop(1)
+sys.argv[0] = "notes"
+import click
+if mode == "host":
+    from noteshost import host
+    sys.exit(host.main())
+from notesmod import app
+if mode == "app-help":
+    app(["--help"])
+else:
+    from alphamod import cli
+    app(["status"], standalone_mode=False)
+    cli([], standalone_mode=False)
+"""
+
+TYPER_PLUGIN = """
+import typer
+
+app = typer.Typer(help="Widgets.")
+
+
+@app.command()
+def paint(colour: str):
+    '''Paint a widget.'''
+"""
+
+
+@pytest.fixture
+def typer_probe(site: SiteDir, tmp_path: Path) -> list[str]:
+    """A Typer app adopted by a host, a Click and a Typer plugin, and the probe running it."""
+    site.add("alpha", entry_points={"notes.plugins": {"alpha": "alphamod:cli"}})
+    site.add("widgets", entry_points={"notes.plugins": {"widgets": "widgetsmod:app"}})
+    modules = {"alphamod": COMMAND, "widgetsmod": TYPER_PLUGIN, "notesmod": TYPER_APP}
+    for name, source in {**modules, "noteshost": TYPER_HOST}.items():
+        site.write_module(name, source)
+    script = tmp_path / "typer_probe.py"
+    script.write_text(TYPER_PROBE, encoding="utf-8")
+    return [sys.executable, str(script)]
+
+
+@pytest.mark.parametrize(
+    ("args", "floor", "allowed", "plugins"),
+    [
+        (
+            ("--help",),
+            "app-help",
+            ALLOWED_FOR_HELP | {"pegboard.host.typer_bridge", "pegboard.host.typer_help"},
+            set(),
+        ),
+        (
+            ("alpha",),
+            "app-command",
+            ALLOWED_FOR_A_COMMAND | FULL_ROOT | {"pegboard.host.typer_bridge"},
+            {"alphamod"},
+        ),
+    ],
+    ids=["warm-help", "warm-plugin-command"],
+)
+def test_a_typer_hosts_warm_start_adds_only_pegboards_modules(
+    typer_probe: list[str],
+    site: SiteDir,
+    tmp_path: Path,
+    args: tuple[str, ...],
+    floor: str,
+    allowed: frozenset[str],
+    plugins: set[str],
+) -> None:
+    """Over the Typer app doing the same by itself, a host adds only pegboard's modules.
+
+    The floors are the app showing its own help (Typer's Rich help), and the app running
+    its callback and a command, then the plugin's command: no Typer or Rich module may
+    appear only because pegboard adopted the app, and no plugin is imported for help.
+    """
+    for _ in range(2):  # build the manifest, learn the plugins: then it is warm
+        modules(typer_probe, site, tmp_path, "host", *args)
+    found = modules(typer_probe, site, tmp_path, "host", *args)
+    extra = found - modules(typer_probe, site, tmp_path, floor) - {"noteshost"}
+    assert extra - allowed == set(), (
+        "new modules on a Typer host's warm path; import them lazily, or add them to the "
+        "allow-list with the reason they must be there"
+    )
+    assert "pegboard.host.typer_bridge" in extra  # the probe did adopt the Typer app
+    assert found & {"alphamod", "widgetsmod"} == plugins

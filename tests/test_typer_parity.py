@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 import pytest
 import typer
+import typer.main
 from click.testing import CliRunner, Result
 
 from conftest import SiteDir
 from pegboard.host.host import Host
+from pegboard.host.typer_bridge import AppCommands, TyperBridge
 
 GROUP = "notes.plugins"
 
 WIDGETS = """
 import typer
+import typer.main
 
 app = typer.Typer(help="Widgets.")
 
@@ -40,9 +44,9 @@ def bail():
 """
 
 
-def notes_app() -> typer.Typer:
+def notes_app(**settings: Any) -> typer.Typer:
     """A Typer app whose callback has ``-n/--notebook`` read from an environment variable."""
-    app = typer.Typer(help="Take notes.")
+    app = typer.Typer(help="Take notes.", epilog="Docs: https://notes.example", **settings)
 
     @app.callback()
     def main(
@@ -104,13 +108,70 @@ def test_typer_conversion_and_errors_stay_typers(notes: Any) -> None:
     assert "Invalid value for '--limit'" in result.output
 
 
-def test_the_typer_root_lists_its_options_commands_and_plugins(notes: Any) -> None:
-    help_text = run(notes, "--help").output
-    assert "-n, --notebook" in help_text
+MARKUP = '''
+import click
+
+@click.command()
+def cli():
+    """Use [/] and [red]red[/red] literally."""
+'''
+
+
+@pytest.fixture
+def learnt(site: SiteDir, notes: Any) -> None:
+    """A plugin whose help is Rich markup, and every plugin learnt: help shows their help."""
+    site.add(
+        "notes-markup",
+        entry_points={GROUP: {"markup": "notes_markup:cli"}},
+        modules={"notes_markup": MARKUP},
+    )
+    assert run(notes, "plugins", "list").exit_code == 0
+
+
+def test_a_rich_typer_root_shows_typers_help_with_the_hosts_commands(
+    notes: Any, learnt: None
+) -> None:
+    result = run(notes, "--help")
+    assert result.exit_code == 0, result.output
+    options, _, rest = result.output.partition("─ Commands ─")
+    commands, _, plugins = rest.partition("─ Plugin commands ─")
+    assert "╭─ Options ─" in options
+    for text in ("--notebook", "-n", "NOTES_NOTEBOOK", "[default: inbox]", "--no-plugins"):
+        assert text in options, text
+    assert "--install-completion" not in options
+    for row in ("add ", "Add a note.", "plugins ", "Manage plugins", "doctor ", "completion "):
+        assert row in commands, row
+    assert "widgets" not in commands
+    assert "widgets  " in plugins
+    assert "Widgets." in plugins
+    assert "Use [/] and [red]red[/red] literally." in plugins  # plugin text is not markup
+    assert "Docs: https://notes.example" in plugins
+
+
+@pytest.mark.parametrize("rich", ["markup-mode-none", "not-importable"])
+def test_a_typer_root_without_rich_shows_clicks_help(
+    site: SiteDir, monkeypatch: pytest.MonkeyPatch, rich: str
+) -> None:
+    site.add(
+        "notes-widgets",
+        entry_points={GROUP: {"widgets": "notes_widgets:app"}},
+        modules={"notes_widgets": WIDGETS},
+    )
+    if rich == "not-importable":
+        monkeypatch.setitem(sys.modules, "rich", None)
+        app = notes_app()
+    else:
+        app = notes_app(rich_markup_mode=None)
+    help_text = run(Host("notes", version="3.1").attach(app), "--help").output
+    assert "-n, --notebook TEXT" in help_text
     assert "NOTES_NOTEBOOK" in help_text
+    assert "\nCommands:\n" in help_text
+    assert "\nPlugin commands:\n" in help_text
     for command in ("add", "count", "plugins", "widgets"):
         assert command in help_text
+    assert "Docs: https://notes.example" in help_text
     assert "--install-completion" not in help_text
+    assert "╭" not in help_text
 
 
 @pytest.mark.parametrize(
@@ -160,3 +221,68 @@ def test_typer_value_completion_works_through_the_host(
     offered = re.split(r"[\s,:]+", result.output)
     for value in expected:
         assert value in offered, (shell, result.output)
+
+
+def many_commands() -> typer.Typer:
+    """An app registering commands and groups in each way Typer names them."""
+    app = typer.Typer()
+
+    @app.callback()
+    def main() -> None:
+        """Root."""
+
+    @app.command()
+    def make_tea(cups: int = 1) -> None:
+        """Make tea."""
+
+    @app.command("brew", help="Brew.")
+    def brew_coffee(strong: bool = False) -> None:
+        pass
+
+    @app.command(hidden=True)
+    def secret() -> None:
+        """Hidden."""
+
+    ops = typer.Typer(help="Ops.")
+    ops.command()(make_tea)
+    app.add_typer(ops, name="ops")
+    app.add_typer(typer.Typer(name="db", help="Database."))
+    merged = typer.Typer()  # no name: its commands become the root's
+    merged.command("page")(brew_coffee)
+    app.add_typer(merged)
+    return app
+
+
+def test_the_apps_commands_are_named_and_converted_as_typer_does() -> None:
+    app = many_commands()
+    expected = typer.main.get_group(app).commands
+    commands = AppCommands(app)
+    assert list(commands) == list(expected)
+    for name, command in commands.items():
+        assert isinstance(command, TyperBridge)
+        inner, typers = command.inner, expected[name]
+        assert (type(inner), inner.name, inner.help, inner.hidden) == (
+            type(typers),
+            typers.name,
+            typers.help,
+            typers.hidden,
+        )
+        assert [p.name for p in inner.params] == [p.name for p in typers.params]
+
+
+def test_an_apps_command_is_converted_only_when_it_is_used(site: SiteDir) -> None:
+    site.add(
+        "notes-widgets",
+        entry_points={GROUP: {"widgets": "notes_widgets:app"}},
+        modules={"notes_widgets": WIDGETS},
+    )
+    app = notes_app()
+
+    @app.command()
+    def later(value: NotDefinedAnywhere) -> None:  # type: ignore[name-defined]  # noqa: F821
+        """Typer can convert this command only once its annotation exists."""
+
+    notes = Host("notes", version="3.1").attach(app)
+    assert run(notes, "widgets", "paint", "red").output == "painted red light\n"
+    assert run(notes, "add", "milk").output == "milk -> inbox pinned=False\n"
+    assert isinstance(run(notes, "later", "x").exception, NameError)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from conftest import Venv, make_venv
+from conftest import SiteDir, Venv, make_venv
+from pegboard.host.pluginset import PluginSet, Recorded
 
 from .conftest import Invoke
 
@@ -248,3 +250,32 @@ def plugin():
     assert "strayplug" not in installed(pegboard)
     assert run("plugins", "uninstall", "tidyplug", "--yes").returncode == 0
     assert "tidyplug" not in installed(pegboard)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--format", "json", "plugins", "list"], id="global-json"),
+        pytest.param(["--format", "yaml", "plugins", "info", "hello"], id="global-yaml"),
+        pytest.param(["-q", "plugins", "list"], id="global-quiet"),
+        pytest.param(["plugins", "list", "--format", "json"], id="list-json"),
+        pytest.param(["plugins", "list", "--format", "yaml"], id="list-yaml"),
+        pytest.param(["plugins", "list", "-q"], id="list-quiet"),
+        pytest.param(["plugins", "info", "hello", "--format", "json"], id="info-json"),
+        pytest.param(["plugins", "check", "hello", "--format", "json"], id="check-json"),
+        pytest.param(["doctor", "--format", "json"], id="doctor-json"),
+        pytest.param(["doctor", "--format", "yaml"], id="doctor-yaml"),
+    ],
+)
+def test_the_missing_plugins_note_never_joins_data_or_quiet_output(
+    invoke: Invoke, installed: SiteDir, tmp_path: Path, args: list[str]
+) -> None:
+    PluginSet.for_host("acmetest", sys.prefix).record([Recorded("acmetest-gone", ("gone",), ())])
+    result = invoke(*args)
+    assert "Note:" not in result.stderr
+    if "json" in args:
+        assert json.loads(result.stdout)
+    # The note was kept for a run that prints text for people (the next one that rescans).
+    shutil.rmtree(tmp_path / "cache", ignore_errors=True)
+    told = invoke("plugins", "list")
+    assert "Note: 1 plugin distribution(s) installed through acmetest are missing" in told.stderr

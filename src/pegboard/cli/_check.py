@@ -48,7 +48,7 @@ def check(ctx: click.Context, name: str | None, timeout: float, output_format: s
             host.identity,
             names,
             timeout=timeout,
-            progress=terminal_progress(ctx, output_format, quiet=quiet),
+            progress=terminal_progress(ctx, output_format),
         )
 
     def text() -> None:

@@ -155,7 +155,7 @@ def list_plugins(
             seconds = import_times(
                 {row.name: row.target for row in rows if row.state == ACTIVE},
                 timeout=timeout,
-                progress=terminal_progress(ctx, output_format, quiet=quiet),
+                progress=terminal_progress(ctx, output_format),
             )
         rows = [plugin_row(record, disabled, measured=seconds) for record in records]
         keys = (*LIST_KEYS, "slow")

@@ -12,19 +12,17 @@ from collections.abc import Iterator
 
 import click
 
-from pegboard.cli._output import chosen_format, is_quiet
+from pegboard.cli._output import chosen_format
 from pegboard.host.exit import ExitCode
+from pegboard.host.options import options
 from pegboard.workers.runner import Progress
 
 
-def terminal_progress(
-    ctx: click.Context, output_format: str | None, *, quiet: bool
-) -> Progress | None:
+def terminal_progress(ctx: click.Context, output_format: str | None) -> Progress | None:
     """Return a callback showing ``[done/total] name  elapsed`` on one line, or None."""
     stream = sys.stderr
-    if is_quiet(ctx, quiet) or chosen_format(ctx, output_format) != "text":
-        return None
-    if not stream.isatty():
+    chosen_format(ctx, output_format)  # refuses YAML without PyYAML before any work
+    if not options(ctx).for_people or not stream.isatty():
         return None
     width = 0
 

@@ -59,9 +59,8 @@ class PluginRecord:
     Records are treated as immutable (``refuse``, ``learn`` and ``with_failure`` return
     copies). A plain class with slots, because this module is imported on every warm start:
     not a dataclass (importing :mod:`dataclasses` costs about a millisecond), and not a
-    ``NamedTuple``, whose class alone costs about a millisecond more to create (with
-    postponed annotations) and which parses a manifest row no faster; see "One plugin, four
-    types" in ``docs/architecture.md``.
+    ``NamedTuple``, whose class takes about 0.3 ms longer to create and which parses a
+    manifest row no faster; see "One plugin, four types" in ``docs/architecture.md``.
     """
 
     __slots__ = _FIELDS

@@ -247,8 +247,7 @@ class Host:
             return
         from pegboard.host.options import options
 
-        opts = options(ctx)
-        if opts.quiet or opts.format != "text":
+        if not options(ctx).for_people:
             return
         from pegboard.host.pluginset import canonical, missing_notice
 

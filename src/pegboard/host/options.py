@@ -40,6 +40,15 @@ class Options:
         self.strict = False
         self.disabled: frozenset[str] = frozenset()
 
+    @property
+    def for_people(self) -> bool:
+        """Whether the run prints text for people: neither quiet nor a data format.
+
+        Whichever level set them (before the command, after it, or a subcommand's own
+        ``--format``/``-q``), they land here, so notes and progress on stderr ask only this.
+        """
+        return not self.quiet and self.format == "text"
+
 
 def options(ctx: click.Context) -> Options:
     """Return the invocation's global options."""

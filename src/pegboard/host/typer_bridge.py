@@ -6,16 +6,18 @@ Recent Typer releases carry their own copy of Click, so the command Typer builds
 command (parsing, help, errors, exit codes) and asks it for completions. :class:`TyperRoot`
 stands for a Typer app adopted as a host's root: it mirrors the options of the app's
 callback so they can be given before a command, and lets Typer itself parse them (defaults,
-environment variables, conversion) before it runs the callback. With an older Typer built on
-the shared Click, the converted command is used as it is.
+environment variables, conversion) before it runs the callback. Only the root is converted
+when the host starts; each of the app's commands is converted by Typer when it is first
+used (:class:`AppCommands`), so a start that runs a plugin does not pay for converting the
+whole app. With an older Typer built on the shared Click, the converted app is used whole.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Iterator, MutableMapping
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import click
 from click.core import ParameterSource
@@ -56,10 +58,85 @@ def as_click_command(app: Any, name: str) -> click.Command:
 
 def typer_root(app: Any) -> click.Group:
     """Return a Click group standing for the Typer ``app`` as a host's root."""
-    command = typer_command(app)
-    if isinstance(command, click.Group):
-        return command
-    return TyperRoot(command)
+    import typer.core
+    import typer.main
+
+    if issubclass(typer.core.TyperGroup, click.Group):  # an older Typer on the shared Click
+        return cast(click.Group, typer.main.get_group(app))
+    return TyperRoot(typer.main.get_group(_part(app, root=True)), AppCommands(app))
+
+
+def _part(app: Any, *, root: bool = False, commands: Any = (), groups: Any = ()) -> Any:
+    """Return a copy of the Typer ``app`` registering only ``commands`` and ``groups``.
+
+    Typer converts what an app registers, so converting a copy that holds one command
+    converts that command alone. The copy keeps the app's settings (Rich markup mode,
+    exceptions, suggestions); only with ``root`` does it keep the app's callback and help.
+    """
+    part = copy.copy(app)
+    part.registered_commands, part.registered_groups = list(commands), list(groups)
+    if not root:
+        part.registered_callback, part.info = None, type(app.info)()
+    return part
+
+
+class _Unconverted:
+    """One command or group of a Typer app, registered but not converted yet."""
+
+    def __init__(self, app: Any, name: str, *, commands: Any = (), groups: Any = ()):
+        self.app, self.name, self.commands, self.groups = app, name, commands, groups
+
+    def convert(self) -> click.Command:
+        """Let Typer convert it; return the Click command that runs it."""
+        import typer.main
+
+        part = _part(self.app, commands=self.commands, groups=self.groups)
+        return TyperBridge(self.name, typer.main.get_group(part).commands[self.name])
+
+
+class AppCommands(MutableMapping[str, click.Command]):
+    """A Typer app's commands by name, each converted by Typer when first looked up.
+
+    Names come from the app's registrations with Typer's own naming rules; a group added
+    without a name lends its commands to the root, so it is converted at once to learn them.
+    Listing the names (which plugins may not take) converts nothing.
+    """
+
+    def __init__(self, app: Any):
+        import typer.main
+
+        self._entries: dict[str, click.Command | _Unconverted] = {}
+        for info in app.registered_commands:
+            name = info.name or typer.main.get_command_name(info.callback.__name__)
+            self._entries[name] = _Unconverted(app, name, commands=[info])
+        for info in app.registered_groups:
+            name = typer.main.solve_typer_info_defaults(info).name
+            if name:
+                self._entries[name] = _Unconverted(app, name, groups=[info])
+                continue
+            for sub_name, sub in typer.main.get_group(_part(app, groups=[info])).commands.items():
+                self._entries[sub_name] = TyperBridge(sub_name, sub)
+
+    def __getitem__(self, name: str) -> click.Command:
+        entry = self._entries[name]
+        if isinstance(entry, _Unconverted):
+            entry = self._entries[name] = entry.convert()
+        return entry
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._entries[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._entries[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 @contextlib.contextmanager
@@ -172,24 +249,42 @@ class TyperRoot(click.Group):
 
     The options are mirrored without types or defaults; what was given on the command line
     is handed back to Typer, which parses it with the app's own rules (defaults, environment
-    variables, conversion, validation) and runs the callback.
+    variables, conversion, validation) and runs the callback. ``inner`` is Typer's group
+    for the app's root alone; ``commands`` the app's commands, converted when used. Help is
+    Typer's where the app shows Rich help, and Click's where it does not.
     """
 
-    def __init__(self, inner: Any):
-        self.inner = copy.copy(inner)
-        self.inner.no_args_is_help = False  # the root already showed help for no arguments
+    def __init__(self, inner: Any, commands: MutableMapping[str, click.Command]):
+        self.inner = inner
+        no_args_is_help = inner.no_args_is_help
+        inner.no_args_is_help = False  # the root already showed help for no arguments
         super().__init__(
             inner.name,
-            commands={name: TyperBridge(name, sub) for name, sub in inner.commands.items()},
+            commands=commands,
             params=[_mirror(p) for p in inner.params if p.param_type_name == "option"],
             callback=self._run_callback,
             help=inner.help,
             epilog=inner.epilog,
             short_help=inner.short_help,
-            no_args_is_help=inner.no_args_is_help,
+            no_args_is_help=no_args_is_help,
             invoke_without_command=inner.invoke_without_command,
             context_settings=dict(inner.context_settings),
         )
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Show the help Typer shows for the app: Rich panels if it uses Rich, else Click's."""
+        mode = getattr(self.inner, "rich_markup_mode", None)
+        if mode is not None and _typer_uses_rich():
+            try:
+                import rich.markup  # noqa: F401  (Typer's Rich help needs it)
+            except ImportError:
+                pass
+            else:
+                from pegboard.host.typer_help import print_rich_help
+
+                print_rich_help(self, ctx, mode)
+                return
+        super().format_help(ctx, formatter)
 
     def _run_callback(self, **values: Any) -> Any:
         ctx = click.get_current_context()
@@ -207,6 +302,13 @@ class TyperRoot(click.Group):
             if self.inner.callback is None:
                 return None
             return inner_ctx.invoke(self.inner.callback, **inner_ctx.params)
+
+
+def _typer_uses_rich() -> bool:
+    """Whether Typer shows Rich help at all (``TYPER_USE_RICH`` can turn it off)."""
+    import typer.core
+
+    return bool(getattr(typer.core, "HAS_RICH", True))
 
 
 def _mirror(param: Any) -> click.Option:

@@ -119,7 +119,8 @@ def _without_code(name: str, found: Mapping[str, list[PluginRecord]]) -> CheckRe
     if not mine:
         close = suggest(name, list(found))
         hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-        return CheckReport(name, (f"no plugin named {name!r} is installed.{hint}",), {}, False)
+        problem = f"no plugin named {name!r} is installed.{hint}"
+        return CheckReport(name, (problem,), {}, installed=False)
     record = _usable(mine)
     problems = [
         f"another distribution also provides {name!r}: {r.reason}" for r in mine if r is not record

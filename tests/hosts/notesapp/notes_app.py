@@ -6,7 +6,7 @@ import typer
 
 from pegboard import Host
 
-app = typer.Typer(help="Take notes.")
+app = typer.Typer(help="Take notes.", epilog="Docs: https://notes.example")
 
 
 @app.callback()
