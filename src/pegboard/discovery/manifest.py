@@ -400,6 +400,7 @@ class Manifest:
         old = old or {}
         section: dict[str, list[Any]] = {}
         scanned: dict[str, list[PluginRecord]] = {}
+        read = None
         for folder, mtime_ns, inode in listing:
             value = old.get(folder)
             if (
@@ -408,41 +409,48 @@ class Manifest:
                 or value[1] != inode
                 or (value[3] and not all(_mtime(f) == stamp for f, stamp in value[3]))
             ):
-                value, scanned[folder] = self._read_folder(entry, folder, mtime_ns, inode)
+                read = read or self._reader(entry)
+                value, scanned[folder] = read(folder, mtime_ns, inode)
             section[folder] = value
         return section, scanned
 
-    def _read_folder(
-        self, entry: str, folder: str, mtime_ns: int, inode: int
-    ) -> tuple[list[Any], list[PluginRecord]]:
-        """Read one metadata folder: ``[mtime_ns, ino, rows, editable sources]``, records.
+    def _reader(
+        self, entry: str
+    ) -> Callable[[str, int, int], tuple[list[Any], list[PluginRecord]]]:
+        """Return the function reading one metadata folder of ``entry``.
 
-        ``rows`` is None without records, else true: they are rendered for the sections
-        line only if the distribution turns out to be shadowed (see _stored_sections).
+        It returns ``[mtime_ns, ino, rows, editable sources]`` and the folder's records;
+        ``rows`` is None without records, else true: they are rendered for the sections line
+        only if the distribution turns out to be shadowed (see _stored_sections). What it
+        needs is imported here, once, not once per folder of a cold start.
         """
         from pegboard.discovery.editable import is_editable, module_file
         from pegboard.discovery.entrypoints import normalize, scan_distribution
 
-        info = _join(entry, folder)
         scanner = self.scanner
-        if self._distribution is None:
-            self._distribution = normalize(scanner.distribution())
-        records = scan_distribution(
-            info,
-            scanner.group,
-            host=self._distribution,
-            host_version=scanner.host_version,
-            verdicts=self._verdicts,
-        )
-        if not records:
-            return [mtime_ns, inode, None, []], []
-        sources = []
-        if is_editable(info):
-            for record in records:
-                source = module_file(record.target) if record.usable else None
-                if source is not None:
-                    sources.append([source, _mtime(source)])
-        return [mtime_ns, inode, True, sources], records
+
+        def read(folder: str, mtime_ns: int, inode: int) -> tuple[list[Any], list[PluginRecord]]:
+            info = _join(entry, folder)
+            if self._distribution is None:
+                self._distribution = normalize(scanner.distribution())
+            records = scan_distribution(
+                info,
+                scanner.group,
+                host=self._distribution,
+                host_version=scanner.host_version,
+                verdicts=self._verdicts,
+            )
+            if not records:
+                return [mtime_ns, inode, None, []], []
+            sources = []
+            if is_editable(info):
+                for record in records:
+                    source = module_file(record.target) if record.usable else None
+                    if source is not None:
+                        sources.append([source, _mtime(source)])
+            return [mtime_ns, inode, True, sources], records
+
+        return read
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -558,9 +566,14 @@ def _stored_sections(
     return _dumps(sections)
 
 
+_COMPACT: Final = json.JSONEncoder(separators=(",", ":"))
+"""One encoder for every line: ``json.dumps`` with separators builds a new one per call,
+which costs more than encoding a record line."""
+
+
 def _dumps(value: object) -> bytes:
     """Return ``value`` as compact JSON bytes (one line: JSON escapes every newline)."""
-    return json.dumps(value, separators=(",", ":")).encode()
+    return _COMPACT.encode(value).encode()
 
 
 def _join(entry: str, folder: str) -> str:
