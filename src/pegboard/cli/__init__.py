@@ -20,7 +20,14 @@ host = Host(
     # which a cold start with thousands of plugins would pay for.
     distribution="pegboard",
 )
-cli = host.cli
+
+
+def __getattr__(name: str) -> Any:
+    # ``cli`` (the root group) is built on first use: running one plugin command never
+    # needs it (see pegboard.host.fastpath).
+    if name == "cli":
+        return host.cli
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(args: list[str] | None = None) -> Any:

@@ -9,8 +9,8 @@ from pegboard.cli._names import plugin_name_argument
 from pegboard.cli._output import chosen_format, colour, emit, format_option, user_states
 from pegboard.cli._progress import interrupt_exits, terminal_progress
 from pegboard.host.exit import ExitCode
-from pegboard.host.host import catalog_of, host_of, options
-from pegboard.host.options import command_option
+from pegboard.host.options import command_option, options
+from pegboard.host.root import catalog_of, host_of
 from pegboard.manage.probe import DEFAULT_TIMEOUT, CheckReport, check_plugins
 
 

@@ -13,7 +13,7 @@ from typing import Final
 import click
 from click.shell_completion import get_completion_class
 
-from pegboard.host.host import host_of
+from pegboard.host.root import host_of
 
 SHELLS: Final = ("bash", "zsh", "fish")
 

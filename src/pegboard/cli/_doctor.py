@@ -27,7 +27,7 @@ from pegboard.cli._output import (
     user_states,
 )
 from pegboard.host.exit import ExitCode
-from pegboard.host.host import catalog_of
+from pegboard.host.root import catalog_of
 
 SLOWEST: Final = 5
 """How many of the slowest plugins to show."""

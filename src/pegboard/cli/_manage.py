@@ -15,7 +15,7 @@ import click
 
 from pegboard.cli._names import plugin_name_argument
 from pegboard.host.config import HostIdentity
-from pegboard.host.host import host_of, options
+from pegboard.host.options import options
 from pegboard.host.pluginset import (
     PluginSet,
     Recorded,
@@ -23,6 +23,7 @@ from pegboard.host.pluginset import (
     recorded_from,
     validate_set,
 )
+from pegboard.host.root import host_of
 from pegboard.manage.install import Installed, Installer
 from pegboard.manage.probe import check_plugin
 from pegboard.manage.tools import InstallOptions

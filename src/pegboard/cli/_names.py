@@ -10,7 +10,7 @@ import click
 from pegboard._errors import PluginNotFoundError
 from pegboard.discovery.records import PluginRecord
 from pegboard.host.completion import dynamic_choices
-from pegboard.host.host import catalog_of, host_of
+from pegboard.host.root import catalog_of, host_of
 
 Names = Callable[[click.Context], Iterable[str]]
 """Where a NAME argument's completions come from."""

@@ -6,7 +6,8 @@ import shlex
 
 import click
 
-from pegboard.host.host import catalog_of, options
+from pegboard.host.options import options
+from pegboard.host.root import catalog_of
 
 
 @click.command()

@@ -57,8 +57,8 @@ import click
 
 from pegboard._text import printable
 from pegboard.discovery.records import PluginRecord, Verdict
-from pegboard.host.host import host_of
 from pegboard.host.options import command_option, options
+from pegboard.host.root import host_of
 from pegboard.host.state import PluginStates
 from pegboard.manage.timing import SLOW
 

@@ -43,7 +43,9 @@ from pegboard.cli._output import (
     user_states,
 )
 from pegboard.cli._progress import interrupt_exits, terminal_progress
-from pegboard.host.host import MANAGEMENT_COMMANDS, catalog_of, options
+from pegboard.host.host import MANAGEMENT_COMMANDS
+from pegboard.host.options import options
+from pegboard.host.root import catalog_of
 from pegboard.manage.timing import import_times
 
 _COLUMNS: Final = (

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Final
 
 from pegboard.discovery.manifest import Manifest, Scanner, manifest_path
-from pegboard.hooks.names import EXECUTION_HOOKS
 from pegboard.host import config
 
 if TYPE_CHECKING:
@@ -127,6 +126,8 @@ class Catalog:
 
     def observers(self) -> list[PluginRecord]:
         """Selected plugins known to implement ``pre_execute`` or ``post_execute``."""
+        from pegboard.hooks.names import EXECUTION_HOOKS  # not on the path of --help
+
         names: dict[str, None] = {}
         for hook in sorted(EXECUTION_HOOKS):
             names.update(dict.fromkeys(self.manifest.implementers(hook)))

@@ -10,12 +10,17 @@ The codes are part of the public contract (documented in the README) and never c
  4    a plugin failed (its check, its load, …) or was refused from its metadata
 130   interrupted (Ctrl-C)
 ====  =====================================================================
+
+Both roots a host runs under (:class:`~pegboard.host.root.HostGroup` and the fast path's
+:class:`~pegboard.host.fastpath.CommandRoot`) render errors through :func:`render` and
+:func:`converted`, imported when there is an error to render.
 """
 
 from __future__ import annotations
 
 import enum
 import sys
+from collections.abc import Sequence
 from typing import IO, Any
 
 import click
@@ -29,7 +34,6 @@ from pegboard._errors import (
     PluginLoadError,
     PluginNotFoundError,
 )
-from pegboard._text import printable_lines
 
 
 class ExitCode(enum.IntEnum):
@@ -91,7 +95,52 @@ class ReportedError(click.ClickException):
                 import traceback
 
                 traceback.print_exception(self.error, file=stream)
+        from pegboard._text import printable_lines  # only when there is an error to show
+
         # Messages quote plugins' own errors and names: keep them from driving the terminal.
         click.echo(f"Error: {printable_lines(self.error.message)}", file=stream)
         if self.hint:
             click.echo(printable_lines(self.hint), file=stream)
+
+
+def render(error: BaseException) -> int:
+    """Show ``error`` as a short message; return the exit code it stands for."""
+    if isinstance(error, KeyboardInterrupt):
+        return int(ExitCode.INTERRUPTED)
+    if isinstance(error, click.exceptions.Exit):
+        return error.exit_code
+    if isinstance(error, PegboardError):
+        error = ReportedError(error)
+    assert isinstance(error, click.ClickException)
+    error.show()
+    return error.exit_code
+
+
+def converted(ctx: click.Context, error: PegboardError) -> ReportedError:
+    """Return ``error`` as Click shows it, with the plugin's traceback under ``--debug``."""
+    from pegboard.host.options import options
+
+    debug = options(ctx).debug
+    if debug and isinstance(error, PluginLoadError) and not error.details:
+        error.details = _plugin_tracebacks(ctx, error.failed or [error.plugin])
+    return ReportedError(error, debug=debug, prog=ctx.find_root().info_name)
+
+
+def interrupted() -> click.exceptions.Exit:
+    """Say that Ctrl-C stopped the host; return the exit that reports it.
+
+    Click would report Ctrl-C as a failure (1, "Aborted!"); shells expect 128 + SIGINT.
+    """
+    click.echo("\nInterrupted.", err=True)
+    return click.exceptions.Exit(int(ExitCode.INTERRUPTED))
+
+
+def _plugin_tracebacks(ctx: click.Context, names: Sequence[str | None]) -> str | None:
+    """Return the named plugins' own tracebacks, from imports in child interpreters."""
+    from pegboard.host.root import host_of
+    from pegboard.host.tracebacks import plugin_tracebacks
+
+    host = host_of(ctx)
+    catalog = host.pipeline_for(ctx).catalog
+    records = [r for r in map(catalog.record, filter(None, names)) if r is not None]
+    return plugin_tracebacks(host.identity, records) if records else None

@@ -18,38 +18,20 @@ from pegboard._errors import PegboardError, PluginLoadError
 from pegboard._log import get_logger
 from pegboard._names import validate_name
 from pegboard.host import config
-from pegboard.host.catalog import Catalog
 from pegboard.host.config import HostIdentity, Selection
-from pegboard.host.exit import ExitCode, ReportedError
-from pegboard.host.lazy import LazyBuiltin, PluginGroup
-from pegboard.host.options import (
-    apply_environment,
-    chosen_options,
-    options,
-    taken_by,
-    without_clashes,
-)
-from pegboard.host.options import build as build_options
-from pegboard.host.pipeline import Pipeline
 
 if TYPE_CHECKING:
-    from click.shell_completion import CompletionItem
-
     from pegboard.hooks.registry import Registry
     from pegboard.hooks.telemetry import Telemetry
+    from pegboard.host.catalog import Catalog
+    from pegboard.host.pipeline import Pipeline
+    from pegboard.host.root import HostGroup
 
 logger = get_logger(__name__)
 
-__all__ = [
-    "MANAGEMENT_COMMANDS",
-    "Host",
-    "HostGroup",
-    "catalog_of",
-    "host_of",
-    "options",  # defined in host.options; commands have always read it here
-]
+__all__ = ["MANAGEMENT_COMMANDS", "Host", "ReportingGroup", "reported", "root_settings"]
 
-MANAGEMENT_COMMANDS: Final[dict[str, LazyBuiltin]] = {
+MANAGEMENT_COMMANDS: Final[dict[str, tuple[str, str]]] = {
     "plugins": (
         "pegboard.cli._plugins:plugins",
         "Manage plugins: list, inspect, check, install, uninstall, enable, disable or create them.",
@@ -61,211 +43,12 @@ MANAGEMENT_COMMANDS: Final[dict[str, LazyBuiltin]] = {
 
 _PIPELINE_KEY: Final = "pegboard.pipeline"
 
-
-def host_of(ctx: click.Context) -> Host:
-    """Return the :class:`Host` whose command line ``ctx`` belongs to."""
-    root = ctx.find_root().command
-    if not isinstance(root, HostGroup):
-        raise RuntimeError("this command must run under a pegboard Host")
-    return root.host
+_HELP_OPTION_NAMES: Final = ("-h", "--help")
 
 
-def catalog_of(ctx: click.Context) -> Catalog:
-    """Return the invocation's plugin catalog (created on first use)."""
-    return host_of(ctx).catalog_for(ctx)
-
-
-class HostGroup(PluginGroup):
-    """The root group of a host: global options, the command hooks and error rendering.
-
-    Errors render themselves wherever they happen: a :class:`PegboardError` becomes two
-    short lines and its exit code, and Ctrl-C exits 130, during option parsing (``--help``,
-    eager options), the command, completion and plugin shutdown alike.
-    """
-
-    host: Host
-    global_keys: frozenset[str]
-    """Keys of the pegboard global options mounted on this root."""
-    app_class: type[click.Group] | None = None
-    """The adopted application's own ``Group`` subclass, if it has one."""
-
-    def __init__(self, host: Host, *, global_keys: frozenset[str], **kwargs: Any):
-        super().__init__(pipeline_for=host.pipeline_for, **kwargs)
-        self.host = host
-        self.global_keys = global_keys
-
-    def adopt(self, host: Host, params: list[click.Parameter]) -> None:
-        """Make this copy of an application's root the root of ``host``."""
-        self.host = host
-        self.global_keys = frozenset(p.name for p in params if p.name is not None)
-        self.pipeline_for = host.pipeline_for
-        self.lazy_builtins = dict(MANAGEMENT_COMMANDS)
-        self.params = [*self.params, *params]
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Run as Click does; also render what escapes it (shell completion runs outside)."""
-        try:
-            return super().main(*args, **kwargs)
-        except (
-            PegboardError,
-            KeyboardInterrupt,
-            click.ClickException,
-            click.exceptions.Exit,
-        ) as exc:
-            if not kwargs.get("standalone_mode", True):
-                raise
-            sys.exit(_render(exc))
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        with _reported(ctx):
-            self._read_global_options(ctx, args)
-            return super().parse_args(ctx, args)
-
-    def _read_global_options(self, ctx: click.Context, args: list[str]) -> None:
-        """Read pegboard's global options before Click processes any option.
-
-        Click runs eager options in command-line order, so ``--help --no-plugins`` would
-        list plugins before it knows not to; reading these first makes the order irrelevant.
-        """
-        mine = [p for p in self.params if p.name in self.global_keys and p.name != "version"]
-        try:
-            opts, _, _ = self.make_parser(ctx).parse_args(args=list(args))
-        except click.UsageError:
-            opts = {}  # the real parse reports it
-        for param in mine:
-            param.handle_parse_result(ctx, opts, [])
-        apply_environment(self.host.name, ctx, self.global_keys)
-
-    def invoke(self, ctx: click.Context) -> Any:
-        with _reported(ctx):
-            return super().invoke(ctx)
-
-    # -- composed with an adopted application's Group subclass (see _hosted_class) --------
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        """The application's list, in its order, then pegboard's commands it left out."""
-        names = super().list_commands(ctx)
-        if not self._app_overrides("list_commands"):
-            return names
-        listed = set(names)
-        added = set(self.lazy_builtins) | set(self._plugin_help(ctx))
-        return [*names, *sorted(added - listed)]
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        """Ask the application's lookup (aliases, prefixes), then pegboard's.
-
-        An override that calls ``super().get_command`` reaches plugins and management
-        commands through it; one that looks only at its own commands still has them after.
-        """
-        command = super().get_command(ctx, cmd_name)
-        if command is None and self._app_overrides("get_command"):
-            command = PluginGroup.get_command(self, ctx, cmd_name)
-        return command
-
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        with self.listing(ctx):
-            super().format_help(ctx, formatter)
-
-    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
-        with self.listing(ctx):
-            return super().shell_complete(ctx, incomplete)
-
-    def _app_overrides(self, method: str) -> bool:
-        """Whether the adopted application's own class defines ``method``."""
-        kind = self.app_class
-        return kind is not None and getattr(kind, method) is not getattr(click.Group, method)
-
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
-        with _reported(ctx):
-            name, command, rest = super().resolve_command(ctx, args)
-            if command is None or name is None or ctx.resilient_parsing:
-                return name, command, rest
-            if name in self.lazy_builtins or command.name in self.lazy_builtins:
-                return name, command, rest  # management commands never need plugins
-            if options(ctx).strict:
-                self.host.require_all_plugins(ctx)
-            pipeline = self.host.pipeline_for(ctx)
-            catalog = pipeline.catalog
-            # Unlearnt plugins are learnt first (in children): no observer is skipped, and
-            # none is imported here only to find out.
-            catalog.learn(catalog.unlearnt())
-            observers = catalog.observers()
-            if not observers:
-                return name, command, rest  # the common case: nothing more to import
-            from pegboard.host.observe import ExecutionHooks, observe
-
-            opts = options(ctx)
-            hooks = ExecutionHooks(pipeline, observers, quiet=opts.quiet, debug=opts.debug)
-            return name, observe(command, (name,), hooks), rest
-
-
-def _render(error: BaseException) -> int:
-    """Show ``error`` as a short message; return the exit code it stands for."""
-    if isinstance(error, KeyboardInterrupt):
-        return int(ExitCode.INTERRUPTED)
-    if isinstance(error, click.exceptions.Exit):
-        return error.exit_code
-    if isinstance(error, PegboardError):
-        error = ReportedError(error)
-    assert isinstance(error, click.ClickException)
-    error.show()
-    return error.exit_code
-
-
-@contextlib.contextmanager
-def _reported(ctx: click.Context) -> Iterator[None]:
-    """Turn pegboard errors into Click errors with exit codes, and Ctrl-C into exit 130."""
-    try:
-        yield
-    except PegboardError as exc:
-        prog = ctx.find_root().info_name
-        debug = options(ctx).debug
-        if debug and isinstance(exc, PluginLoadError) and not exc.details:
-            exc.details = _plugin_tracebacks(ctx, exc.failed or [exc.plugin])
-        raise ReportedError(exc, debug=debug, prog=prog) from exc
-    except KeyboardInterrupt:
-        # Click would report Ctrl-C as a failure (1, "Aborted!"); shells expect 128 + SIGINT.
-        click.echo("\nInterrupted.", err=True)
-        raise click.exceptions.Exit(int(ExitCode.INTERRUPTED)) from None
-
-
-def _plugin_tracebacks(ctx: click.Context, names: Sequence[str | None]) -> str | None:
-    """Return the named plugins' own tracebacks, from imports in child interpreters."""
-    from pegboard.host.tracebacks import plugin_tracebacks
-
-    host = host_of(ctx)
-    catalog = host.pipeline_for(ctx).catalog
-    records = [r for r in map(catalog.record, filter(None, names)) if r is not None]
-    return plugin_tracebacks(host.identity, records) if records else None
-
-
-_HOSTED: dict[type[click.Group], type[HostGroup]] = {}
-
-
-def _hosted_class(kind: type[click.Group]) -> type[HostGroup]:
-    """Return a class behaving as ``kind`` (an app's Group subclass) and as a host's root.
-
-    The order is ``HostGroup``, then ``kind``, then ``PluginGroup``, then ``click.Group``.
-    ``HostGroup`` keeps what every root needs (global options, the command hooks, strict
-    mode, error rendering, stand-ins while listing) and hands each call on to ``kind``; when
-    ``kind``'s own overrides call ``super()``, they reach the lazy plugin group instead of
-    Click's, so their aliases, sections and completions cover plugin commands too.
-    ``kind``'s own context class is kept.
-    """
-    if issubclass(kind, HostGroup):
-        return kind
-    if kind is click.Group:
-        return HostGroup
-    found = _HOSTED.get(kind)
-    if found is None:
-        attributes: dict[str, Any] = {"__module__": kind.__module__, "app_class": kind}
-        if kind.context_class is not click.Context:
-            attributes["context_class"] = kind.context_class
-        bases = (HostGroup, kind, PluginGroup)
-        found = _HOSTED[kind] = type(f"Hosted{kind.__name__}", bases, attributes)
-    return found
+def root_settings() -> dict[str, Any]:
+    """Return the context settings of a host's own root (its commands inherit them)."""
+    return {"help_option_names": list(_HELP_OPTION_NAMES)}
 
 
 class Host:
@@ -315,8 +98,14 @@ class Host:
             defined_in=sys._getframe(1).f_globals.get("__name__") if distribution is None else None,
         )
         self.help = help
-        self._options = chosen_options(global_options or {})
+        self._options: dict[str, tuple[str, ...]] | None = None
+        if global_options:  # checked now; pegboard's options module loads with the root
+            from pegboard.host.options import chosen_options
+
+            self._options = chosen_options(global_options)
         self._cli: HostGroup | None = None
+        self._prepared: Pipeline | None = None
+        """A pipeline the fast path prepared and left to the root (see :meth:`main`)."""
 
     @property
     def name(self) -> str:
@@ -326,13 +115,17 @@ class Host:
     @property
     def identity(self) -> HostIdentity:
         """The host's identity, with its current built-in command names as reserved."""
-        return self._identity.with_reserved(frozenset(self.cli.builtin_names()))
+        names = MANAGEMENT_COMMANDS if self._cli is None else self._cli.builtin_names()
+        return self._identity.with_reserved(frozenset(names))
 
     @property
     def cli(self) -> HostGroup:
         """The host's Click group, built once."""
         if self._cli is None:
-            params = self._global_params(taken_by((), ["-h", "--help"]))
+            from pegboard.host.options import taken_by
+            from pegboard.host.root import HostGroup
+
+            params = self._global_params(taken_by((), _HELP_OPTION_NAMES))
             self._cli = HostGroup(
                 self,
                 global_keys=frozenset(p.name for p in params if p.name is not None),
@@ -340,7 +133,7 @@ class Host:
                 help=self.help,
                 params=params,
                 builtins=MANAGEMENT_COMMANDS,
-                context_settings={"help_option_names": ["-h", "--help"]},
+                context_settings=root_settings(),
             )
         return self._cli
 
@@ -365,6 +158,8 @@ class Host:
         the app's methods pegboard keeps its global options, strict mode, the command hooks
         (named as the app's ``resolve_command`` names the command) and error reporting.
         """
+        from pegboard.host.options import taken_by
+        from pegboard.host.root import HostGroup, hosted_class
         from pegboard.host.typer_bridge import is_typer_app
 
         if is_typer_app(app):
@@ -376,7 +171,7 @@ class Host:
         import copy
 
         adopted = copy.copy(app)
-        adopted.__class__ = _hosted_class(type(app))
+        adopted.__class__ = hosted_class(type(app))
         assert isinstance(adopted, HostGroup)
         settings = app.context_settings
         help_names = settings.get("help_option_names", ["--help"]) if app.add_help_option else []
@@ -385,13 +180,31 @@ class Host:
         return adopted
 
     def _global_params(self, taken: set[str]) -> list[click.Parameter]:
-        return build_options(
-            self.name, without_clashes(self._options, taken), lambda ctx: _print_version(ctx, self)
-        )
+        from pegboard.host.options import build, chosen_options, without_clashes
+        from pegboard.host.root import print_version
+
+        chosen = self._options if self._options is not None else chosen_options({})
+        return build(self.name, without_clashes(chosen, taken), lambda c: print_version(c, self))
 
     def main(self, args: Sequence[str] | None = None) -> Any:
-        """Run the command line (the console-script entry point of a host)."""
-        return self.cli.main(args=list(args) if args is not None else None, prog_name=self.name)
+        """Run the command line (the console-script entry point of a host).
+
+        An invocation that runs one plugin command, and nothing else of the host's, runs
+        under the small root of :mod:`pegboard.host.fastpath`; everything else under
+        :attr:`cli`. The fast path may leave a pipeline it prepared (the manifest read, the
+        plugin imported) to the full root, which then carries on from it.
+        """
+        argv = list(args) if args is not None else None
+        words = sys.argv[1:] if argv is None else argv
+        root: click.Group | None = None
+        if self._cli is None and words and not words[0].startswith("-"):
+            from pegboard.host.fastpath import prepare  # the first word may name a plugin
+
+            self._prepared, root = prepare(self, words)
+        try:
+            return (root or self.cli).main(args=argv, prog_name=self.name)
+        finally:
+            self._prepared = None
 
     def pipeline_for(self, ctx: click.Context) -> Pipeline:
         """Return the invocation's pipeline, created from its options and environment.
@@ -401,13 +214,24 @@ class Host:
         root = ctx.find_root()
         pipeline: Pipeline | None = root.meta.get(_PIPELINE_KEY)
         if pipeline is None:
-            opts = options(ctx)
-            selection = self.selection(no_plugins=opts.no_plugins, disabled=opts.disabled)
-            pipeline = Pipeline(Catalog(self.identity, selection))
+            pipeline, self._prepared = self._prepared, None
+            if pipeline is None:
+                from pegboard.host.options import options
+
+                opts = options(ctx)
+                pipeline = self.new_pipeline(no_plugins=opts.no_plugins, disabled=opts.disabled)
             root.meta[_PIPELINE_KEY] = pipeline
             root.call_on_close(_interruptible(pipeline.shutdown))
             root.call_on_close(lambda: self._tell_missing(root, pipeline.catalog))
         return pipeline
+
+    def new_pipeline(self, *, no_plugins: bool = False, disabled: Iterable[str] = ()) -> Pipeline:
+        """Return a pipeline over the host's catalog, with the run's choices (:meth:`selection`)."""
+        from pegboard.host.catalog import Catalog
+        from pegboard.host.pipeline import Pipeline
+
+        selection = self.selection(no_plugins=no_plugins, disabled=disabled)
+        return Pipeline(Catalog(self.identity, selection))
 
     def catalog_for(self, ctx: click.Context) -> Catalog:
         """Return the invocation's plugin catalog (what is installed and selected)."""
@@ -419,7 +243,11 @@ class Host:
         Only after the manifest was rebuilt: on a warm start nothing can have changed.
         """
         manifest = catalog.loaded_manifest
-        if not options(ctx).for_people or manifest is None or not manifest.rebuilt:
+        if manifest is None or not manifest.rebuilt:
+            return
+        from pegboard.host.options import options
+
+        if not options(ctx).for_people:
             return
         from pegboard.host.pluginset import canonical, missing_notice
 
@@ -469,6 +297,54 @@ class Host:
             )
 
 
+class ReportingGroup(click.Group):
+    """A root group that renders what escapes it: pegboard errors, Click errors and Ctrl-C.
+
+    A :class:`PegboardError` becomes two short lines and its exit code, and Ctrl-C exits 130,
+    in the command and in what Click runs outside it (shell completion, closing the context).
+    The base of both roots a host runs under (the full one and the fast path's).
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run as Click does; also render what escapes it (shell completion runs outside)."""
+        try:
+            return super().main(*args, **kwargs)
+        except (
+            PegboardError,
+            KeyboardInterrupt,
+            click.ClickException,
+            click.exceptions.Exit,
+        ) as exc:
+            if not kwargs.get("standalone_mode", True):
+                raise
+            from pegboard.host.exit import render
+
+            sys.exit(render(exc))
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with reported(ctx):
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def reported(ctx: click.Context) -> Iterator[None]:
+    """Turn pegboard errors into Click errors with exit codes, and Ctrl-C into exit 130.
+
+    :mod:`pegboard.host.exit` is imported only when there is something to render: a start
+    that succeeds never pays for the table of exit codes.
+    """
+    try:
+        yield
+    except PegboardError as exc:
+        from pegboard.host.exit import converted
+
+        raise converted(ctx, exc) from exc
+    except KeyboardInterrupt:
+        from pegboard.host.exit import interrupted
+
+        raise interrupted() from None
+
+
 def _interruptible(shutdown: Callable[[], None]) -> Callable[[], None]:
     """Return ``shutdown`` turning Ctrl-C into exit 130 (it runs as the context closes)."""
 
@@ -476,19 +352,8 @@ def _interruptible(shutdown: Callable[[], None]) -> Callable[[], None]:
         try:
             shutdown()
         except KeyboardInterrupt:
-            click.echo("\nInterrupted.", err=True)
-            raise click.exceptions.Exit(int(ExitCode.INTERRUPTED)) from None
+            from pegboard.host.exit import interrupted
+
+            raise interrupted() from None
 
     return run
-
-
-def _print_version(ctx: click.Context, host: Host) -> None:
-    from pegboard._version import __version__
-
-    text = f"{host.name} {host.identity.version}"
-    if host.name != "pegboard":
-        text += f" (pegboard {__version__}, plugin API {host.identity.api_version})"
-    else:
-        text += f" (plugin API {host.identity.api_version})"
-    click.echo(text)
-    ctx.exit(0)

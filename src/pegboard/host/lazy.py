@@ -20,6 +20,7 @@ import click
 from pegboard._errors import CommandNotFoundError, PluginDisabledError, PluginLoadError
 from pegboard._log import get_logger
 from pegboard._text import printable
+from pegboard.host.pipeline import named
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -224,7 +225,7 @@ class PluginGroup(click.Group):
                     details=loaded.traceback,
                 )
             command = loaded.command
-        return _named(command, name) if command is not None else None
+        return named(command, name) if command is not None else None
 
 
 def _group_or_refusal(
@@ -302,15 +303,6 @@ def _not_selected(
             f" ({name!r}: {why})."
         )
     return PluginDisabledError(message, plugin=name, hint=hint)
-
-
-def _named(command: click.Command, name: str) -> click.Command:
-    """Return a copy of ``command`` named ``name``; the plugin's own object stays untouched."""
-    import copy
-
-    named = copy.copy(command)
-    named.name = name
-    return named
 
 
 def _write_rows(formatter: click.HelpFormatter, rows: list[tuple[str, str]]) -> None:

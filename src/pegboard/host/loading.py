@@ -20,7 +20,6 @@ import click
 
 from pegboard._errors import PegboardError
 from pegboard._log import get_logger
-from pegboard.hooks.lifecycle import PluginState
 from pegboard.hooks.names import PROJECT, SHUTDOWN, STARTUP
 from pegboard.host.capture import capture
 
@@ -152,6 +151,9 @@ def import_into(registry: Registry, record: PluginRecord, *, api_version: str) -
     """Import ``record`` and register it in ``registry`` (not started); never raise."""
     from pegboard import di
     from pegboard.hooks.groups import replay
+
+    # Imported with the registry: a command-only plugin is loaded without either.
+    from pegboard.hooks.lifecycle import PluginState
     from pegboard.hooks.registry import Registry
 
     try:
@@ -181,6 +183,8 @@ def known_failure(registry: Registry, record: PluginRecord) -> LoadedPlugin | No
     exiting or hanging its interpreter, and a rebuilt manifest (after any install) is what
     gives it another try.
     """
+    from pegboard.hooks.lifecycle import PluginState
+
     if record.kind not in KNOWN_TO_FAIL:
         return None
     loaded = LoadedPlugin(record)
@@ -200,6 +204,8 @@ def start(
     timeout: float | None = DEFAULT_STARTUP_TIMEOUT,
 ) -> None:
     """Call ``startup`` of the plugins among ``loaded`` that registered, and only theirs."""
+    from pegboard.hooks.lifecycle import PluginState
+
     names = {item.record.name for item in loaded if item.error is None}
     if not names:
         return
@@ -253,6 +259,8 @@ def _register(registry: Registry, loaded: LoadedPlugin) -> None:
     Its metadata is ``version`` and ``distribution`` only: what loading found stays on
     ``loaded`` and what is known without importing on its record, not in a third copy.
     """
+    from pegboard.hooks.lifecycle import PluginState
+
     record = loaded.record
     plugin_version = getattr(loaded.plugin, "version", None)
     try:
@@ -274,6 +282,8 @@ def _register(registry: Registry, loaded: LoadedPlugin) -> None:
 
 def fail(registry: Registry, name: str, reason: str, detail: str | None) -> None:
     """Move plugin ``name`` to FAILED, keeping the reason and the traceback for ``--debug``."""
+    from pegboard.hooks.lifecycle import PluginState
+
     registry.transition(name, PluginState.FAILED)
     registry.update_meta(name, reason=reason, traceback=detail)
     logger.debug("plugin %r failed: %s", name, reason)
@@ -319,12 +329,12 @@ def resolve(target: str, distribution: str = "its distribution") -> object:
 
 def _interpret(loaded: LoadedPlugin, target: object, api_version: str) -> None:
     """Turn an entry point's target into a plugin object and its command."""
-    from pegboard.host.typer_bridge import as_click_command, is_typer_app
-
     name = loaded.record.name
     if isinstance(target, click.Command):
         loaded.plugin, loaded.command, loaded.kind = _Commands(target), target, "command"
         return
+    from pegboard.host.typer_bridge import as_click_command, is_typer_app  # not for Click
+
     if is_typer_app(target):
         loaded.plugin, loaded.kind = _Commands(target), "typer"
         loaded.command = as_click_command(target, name)

@@ -187,3 +187,15 @@ class Pipeline:
             from pegboard.host.loading import shut_down
 
             shut_down(self._registry, self._started, timeout=self.catalog.host.startup_timeout)
+
+
+def named(command: click.Command, name: str) -> click.Command:
+    """Return a copy of ``command`` named ``name``; the plugin's own object stays untouched.
+
+    A plugin's command runs under its plugin's name, whatever its function is called.
+    """
+    import copy
+
+    renamed = copy.copy(command)
+    renamed.name = name
+    return renamed
