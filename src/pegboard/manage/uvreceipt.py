@@ -9,7 +9,8 @@ command-line flag for is turned back into that flag; the rest is listed in
 :attr:`Receipt.dropped`, for a warning. Requirement lists that uv only takes as files
 (``--constraints FILE``) are returned as file contents for the caller to write.
 
-The format is the one uv writes (``uv tool install``, uv 0.4 to 0.13 at least): ``[tool]``
+The format is the one uv writes (``uv tool install``; read from uv 0.13's receipts, with the
+older ``no-build-isolation`` spellings too): ``[tool]``
 with ``requirements``, ``constraints``, ``overrides``, ``excludes``,
 ``build-constraint-dependencies``, ``python`` and ``entrypoints``, and ``[tool.options]``
 with uv's resolver and installer settings in their configuration-file spelling.
