@@ -286,3 +286,81 @@ def test_an_apps_command_is_converted_only_when_it_is_used(site: SiteDir) -> Non
     assert run(notes, "widgets", "paint", "red").output == "painted red light\n"
     assert run(notes, "add", "milk").output == "milk -> inbox pinned=False\n"
     assert isinstance(run(notes, "later", "x").exception, NameError)
+
+
+class Shortcuts(typer.core.TyperGroup):
+    """A Typer group class with aliases, unique prefixes and its own listing order."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = super().get_command(ctx, {"new": "add", "w": "widgets"}.get(cmd_name, cmd_name))
+        if found is None:
+            matches = [name for name in self.list_commands(ctx) if name.startswith(cmd_name)]
+            if len(matches) > 1:
+                ctx.fail(f"{cmd_name!r} is ambiguous: {', '.join(sorted(matches))}")
+            found = super().get_command(ctx, matches[0]) if matches else None
+        return found
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted(super().list_commands(ctx), reverse=True)
+
+
+@pytest.fixture
+def shortcuts(site: SiteDir) -> Any:
+    site.add(
+        "notes-widgets",
+        entry_points={GROUP: {"widgets": "notes_widgets:app"}},
+        modules={"notes_widgets": WIDGETS},
+    )
+    return Host("notes", version="3.1").attach(notes_app(cls=Shortcuts))
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["new", "milk"], "milk -> inbox pinned=False\n"),  # an alias of the app's command
+        (["cou", "--limit", "3"], "limit 3\n"),  # a prefix of the app's command
+        (["w", "paint", "red"], "painted red light\n"),  # an alias of a plugin command
+        (["wid", "paint", "red"], "painted red light\n"),  # a prefix of a plugin command
+    ],
+)
+def test_a_typer_group_class_resolves_the_hosts_commands(
+    shortcuts: Any, args: list[str], expected: str
+) -> None:
+    result = run(shortcuts, *args)
+    assert (result.exit_code, result.output) == (0, expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "message"),
+    [
+        ("zzz", 3, "No such command 'zzz'"),  # the host's exit code for a mistyped command
+        ("c", 2, "'c' is ambiguous: completion, count"),  # the app's usage error
+    ],
+)
+def test_a_typer_group_class_leaves_unknown_names_errors(
+    shortcuts: Any, name: str, code: int, message: str
+) -> None:
+    result = run(shortcuts, name)
+    assert result.exit_code == code
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("markup", ["rich", None])
+def test_a_typer_group_class_orders_the_help_and_imports_no_plugin(
+    site: SiteDir, monkeypatch: pytest.MonkeyPatch, markup: str | None
+) -> None:
+    site.add(
+        "notes-widgets",
+        entry_points={GROUP: {"widgets": "notes_widgets:app"}},
+        modules={"notes_widgets": WIDGETS},
+    )
+    monkeypatch.delitem(sys.modules, "notes_widgets", raising=False)
+    cli = Host("notes", version="3.1").attach(notes_app(cls=Shortcuts, rich_markup_mode=markup))
+    result = run(cli, "--help")
+    assert result.exit_code == 0, result.output
+    commands, _, plugins = result.output.partition("Commands")[2].partition("Plugin commands")
+    rows = re.findall(r"^[│ ]\s+(\w+)\s{2,}", commands, re.M)
+    assert rows == ["plugins", "doctor", "count", "completion", "add"], rows
+    assert re.findall(r"^[│ ]\s+(\w+)\s{2,}", plugins, re.M) == ["widgets"]
+    assert "notes_widgets" not in sys.modules

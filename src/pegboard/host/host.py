@@ -157,6 +157,12 @@ class Host:
         plugins, and names its ``list_commands`` leaves out are listed after its own. Around
         the app's methods pegboard keeps its global options, strict mode, the command hooks
         (named as the app's ``resolve_command`` names the command) and error reporting.
+
+        A Typer app's own group class (``typer.Typer(cls=...)``) lives in Typer's copy of
+        Click, so it cannot be a base of the root; it is asked instead. Given the host's
+        command names as stand-ins, its ``get_command`` resolves a name the host does not
+        know (aliases, prefixes) and its ``list_commands`` orders the help and completion.
+        Its ``resolve_command``, ``format_commands`` and ``shell_complete`` are not used.
         """
         from pegboard.host.options import taken_by
         from pegboard.host.root import HostGroup, hosted_class

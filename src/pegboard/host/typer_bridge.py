@@ -10,6 +10,8 @@ environment variables, conversion) before it runs the callback. Only the root is
 when the host starts; each of the app's commands is converted by Typer when it is first
 used (:class:`AppCommands`), so a start that runs a plugin does not pay for converting the
 whole app. With an older Typer built on the shared Click, the converted app is used whole.
+An app's own group class (``typer.Typer(cls=...)``) is kept as ``TyperRoot.inner``: its
+``get_command`` and ``list_commands`` are asked about the host's command names.
 """
 
 from __future__ import annotations
@@ -286,6 +288,55 @@ class TyperRoot(click.Group):
                 return
         super().format_help(ctx, formatter)
 
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Look ``cmd_name`` up; failing that, let the app's group class resolve it.
+
+        An app made with ``typer.Typer(cls=...)`` may resolve aliases or prefixes in its
+        ``get_command``. Given the host's command names (the app's, the management
+        commands, the plugins') as stand-ins, it answers which one a name means.
+        """
+        command = super().get_command(ctx, cmd_name)
+        if command is not None or not overrides(self.inner, "get_command"):
+            return command
+        with self._offering(ctx, super().list_commands(ctx)) as inner_ctx:
+            found = self.inner.get_command(inner_ctx, cmd_name)
+        name = getattr(found, "name", None)
+        if name is None or name == cmd_name:
+            return None
+        return super().get_command(ctx, name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The host's command names, in the order the app's group class lists them."""
+        names = super().list_commands(ctx)
+        if not overrides(self.inner, "list_commands"):
+            return names
+        with self._offering(ctx, names) as inner_ctx:
+            ordered = [n for n in self.inner.list_commands(inner_ctx) if n in names]
+        return [*dict.fromkeys(ordered), *(n for n in names if n not in ordered)]
+
+    @contextlib.contextmanager
+    def _offering(self, ctx: click.Context, names: list[str]) -> Iterator[Any]:
+        """Give the app's group stand-ins named ``names`` and a context to be asked in.
+
+        Stand-ins import nothing, so help and completion still import no plugin. A usage
+        error the app's group raises (an ambiguous prefix) becomes the host's.
+        """
+        from typer.core import TyperCommand
+
+        own = self.inner.commands
+        self.inner.commands = {name: TyperCommand(name) for name in names}
+        inner_ctx = self.inner.context_class(
+            self.inner, info_name=ctx.info_name, resilient_parsing=ctx.resilient_parsing
+        )
+        try:
+            yield inner_ctx
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] != "typer" or not hasattr(exc, "message"):
+                raise
+            raise click.UsageError(str(exc.message), ctx) from None
+        finally:
+            self.inner.commands = own
+
     def _run_callback(self, **values: Any) -> Any:
         ctx = click.get_current_context()
         tokens = [
@@ -302,6 +353,13 @@ class TyperRoot(click.Group):
             if self.inner.callback is None:
                 return None
             return inner_ctx.invoke(self.inner.callback, **inner_ctx.params)
+
+
+def overrides(inner: Any, method: str) -> bool:
+    """Whether the Typer app's own group class (its ``cls=``) defines ``method`` itself."""
+    import typer.core
+
+    return getattr(type(inner), method) is not getattr(typer.core.TyperGroup, method)
 
 
 def _typer_uses_rich() -> bool:
