@@ -2,7 +2,8 @@
 
 ``shipx`` is a Click app (version option, ``auto_envvar_prefix``, epilog, its own
 ``--format`` and ``-v``); ``notes`` a Typer app whose callback reads ``-n/--notebook`` from an
-environment variable. Both adopt pegboard through ``Host.attach`` (sources in tests/hosts/).
+environment variable and whose own group class (``cls=``) resolves aliases and prefixes.
+Both adopt pegboard through ``Host.attach`` (sources in tests/hosts/).
 One virtual environment is built per session; each test gets its own config and cache
 folders. Plugins of every kind are real distributions in that environment: a Click command,
 a Click group, a Typer app, a hook-only observer, a plugin with command hooks *and* a
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -302,6 +304,50 @@ def test_completion_through_shipxs_own_group(run: Run, words: str, offered: list
     result = run("shipx", env=env)
     assert (result.returncode, result.stderr) == (0, "")
     assert [line.split(",", 1)[1] for line in result.stdout.splitlines()] == offered
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["st"], "status notebook=inbox\n"),  # an alias of the app's command
+        (["-n", "work", "stat"], "status notebook=work\n"),  # a prefix of it
+        (["hi", "bob"], "hello bob\n"),  # an alias of a plugin command
+        (["too", "lint", "src"], "lint src\n"),  # a prefix of a plugin group
+        (["plug", "disable", "tools"], ""),  # a prefix of a management command
+    ],
+)
+def test_notes_own_group_class_resolves_plugin_commands(
+    run: Run, args: list[str], expected: str
+) -> None:
+    result = run("notes", "--disable-plugin", "broken", *args)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "message"),
+    [("zzz", 3, "No such command 'zzz'"), ("d", 2, "'d' could be any of: doctor, drafts.")],
+)
+def test_notes_own_group_class_leaves_errors_to_the_host(
+    run: Run, name: str, code: int, message: str
+) -> None:
+    result = run("notes", "--disable-plugin", "broken", name)
+    assert result.returncode == code
+    assert "Traceback" not in result.stderr
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize("use_rich", ["1", "0"], ids=["rich", "no-rich"])
+def test_notes_own_group_class_orders_the_help(run: Run, use_rich: str) -> None:
+    assert run("notes", "plugins", "list").returncode == 0  # --help never waits for learning
+    result = run("notes", "--help", env={"TYPER_USE_RICH": use_rich})
+    assert (result.returncode, result.stderr) == (0, "")
+    commands, _, plugins = result.stdout.partition("Commands")[2].partition("Plugin commands")
+    row = re.compile(r"^(?:│ | {2})(\w[\w-]*)\s", re.M)  # a row, not a wrapped help line
+    rows = row.findall(commands)
+    assert rows == ["status", "plugins", "drafts", "doctor", "completion"], rows
+    listed = row.findall(plugins)
+    assert listed[:4] == ["widgets", "tools", "ops", "hello"], listed
 
 
 @pytest.mark.parametrize("use_rich", ["1", "0"], ids=["rich", "no-rich"])
