@@ -13,6 +13,7 @@ from typing import Final
 import click
 from click.shell_completion import get_completion_class
 
+from pegboard.host import config
 from pegboard.host.root import host_of
 
 SHELLS: Final = ("bash", "zsh", "fish")
@@ -46,8 +47,7 @@ def completion(ctx: click.Context, shell: str) -> None:
     """
     host = host_of(ctx)
     prog_name = _prog_name(ctx)
-    complete_name = prog_name.replace("-", "_").replace(".", "_")
-    variable = f"_{complete_name}_COMPLETE".upper()
+    variable = config.completion_variable(prog_name)
     completer = get_completion_class(shell)
     assert completer is not None  # Click knows every name in SHELLS
     click.echo(completer(host.cli, {}, prog_name, variable).source())

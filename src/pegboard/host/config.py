@@ -38,6 +38,15 @@ def env_flag(host: str, suffix: str) -> bool:
     return (env(host, suffix) or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def completion_variable(prog: str) -> str:
+    """Return the variable through which a shell asks ``prog`` for completions.
+
+    Click's rule (``Command.main`` names it so when the shell calls back), kept in one place
+    for the completion script and for the start-up that must notice a completion request.
+    """
+    return f"_{prog.replace('-', '_').replace('.', '_')}_COMPLETE".upper()
+
+
 def default_group(host: str) -> str:
     """Return the entry-point group of a host that names none: ``<host>.plugins``."""
     return f"{host}.plugins"

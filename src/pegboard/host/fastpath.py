@@ -77,7 +77,7 @@ def prepare(host: Host, args: list[str]) -> tuple[Pipeline | None, click.Group |
     """
     if args[0] in MANAGEMENT_COMMANDS:
         return None, None
-    if os.environ.get(_completion_variable(host.name)) or any(
+    if os.environ.get(config.completion_variable(host.name)) or any(
         config.env(host.name, switch) for switch in _SWITCHES
     ):
         return None, None
@@ -114,8 +114,3 @@ def _command_alone(pipeline: Pipeline, name: str) -> click.Command | None:
     if loaded.error is not None or loaded.command is None:
         return None
     return named(loaded.command, name)
-
-
-def _completion_variable(prog: str) -> str:
-    """Return the variable through which a shell asks ``prog`` for completions (Click's rule)."""
-    return f"_{prog.replace('-', '_').replace('.', '_')}_COMPLETE".upper()
