@@ -36,8 +36,12 @@ _ROOT_CONTEXT: Final = "pegboard.typer_root"
 
 def is_typer_app(value: object) -> bool:
     """Whether ``value`` is a ``typer.Typer`` app, decided without importing Typer."""
-    kind = type(value)
-    return kind.__name__ == "Typer" and kind.__module__.split(".")[0] == "typer"
+    return type(value).__name__ == "Typer" and _from_typer(value)
+
+
+def _from_typer(value: object) -> bool:
+    """Whether ``value``'s class is Typer's (or its own Click's), asked without importing it."""
+    return type(value).__module__.split(".")[0] == "typer"
 
 
 def typer_command(app: Any) -> Any:
@@ -147,7 +151,7 @@ def _typer_errors() -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        if type(exc).__module__.split(".")[0] != "typer":
+        if not _from_typer(exc):
             raise
         show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
         if code is None:  # Typer's Abort
@@ -331,7 +335,7 @@ class TyperRoot(click.Group):
         try:
             yield inner_ctx
         except Exception as exc:
-            if type(exc).__module__.split(".")[0] != "typer" or not hasattr(exc, "message"):
+            if not _from_typer(exc) or not hasattr(exc, "message"):
                 raise
             raise click.UsageError(str(exc.message), ctx) from None
         finally:
